@@ -1,0 +1,374 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"sort"
+	"time"
+)
+
+// The two-phase delivery used alike by LMTP, APPEND, `mstore deliver` and a
+// file written into the mount: Stage writes the body once, normalised to
+// CRLF, syncs it and parses it; Commit places it in every target mailbox
+// (one hard link each where the partition allows), syncs their
+// directories, and commits the index with one result per target. Nothing is
+// acknowledged before its index entry is durable.
+
+// StageOptions shape a staged message.
+type StageOptions struct {
+	Date      time.Time // internal date; zero means now
+	MaxSize   int64     // refuse bigger messages (0: the store's limit)
+	Partition string    // where the first target lives, to stage beside it ("" : the default partition)
+}
+
+// Staged is a message body on disk, synced, parsed, in no mailbox yet.
+type Staged struct {
+	s      *Store
+	t      tempBlob
+	date   time.Time
+	struc  []byte // encoded Structure
+	closed bool
+}
+
+// Size is the stored size: the message's octets with CRLF line ends.
+func (st *Staged) Size() int64 { return st.t.size }
+
+// Close removes the staged body; placed copies stay.
+func (st *Staged) Close() error {
+	if st.closed {
+		return nil
+	}
+	st.closed = true
+	return st.s.blobs.Discard(st.t)
+}
+
+// captureMax is how much of a message is kept in memory to parse it
+// without reading the file back.
+const captureMax = 256 << 10
+
+// Stage writes a message body. It fails with KindTooBig, storing nothing,
+// when the message passes the size limit.
+func (s *Store) Stage(ctx context.Context, r io.Reader, opts StageOptions) (*Staged, error) {
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	if opts.MaxSize <= 0 || opts.MaxSize > s.opts.MaxMessageSize {
+		opts.MaxSize = s.opts.MaxMessageSize
+	}
+	if opts.Date.IsZero() {
+		opts.Date = time.Now()
+	}
+	if opts.Partition == "" {
+		opts.Partition = s.choosePartitionDefault()
+	}
+	in := &stageReader{src: r, max: opts.MaxSize}
+	t, err := s.blobs.Stage(opts.Partition, in, opts.Date)
+	if err != nil {
+		return nil, err
+	}
+	st := &Staged{s: s, t: t, date: opts.Date}
+	var ra io.ReaderAt
+	if !in.overflow {
+		ra = bytes.NewReader(in.capture)
+	} else {
+		ra = s.blobs.ReadTemp(t)
+	}
+	st.struc = parseMessage(ra, t.size).encode()
+	return st, nil
+}
+
+func (s *Store) choosePartitionDefault() string {
+	for _, p := range s.parts {
+		if p == DefaultPartition {
+			return p
+		}
+	}
+	return s.parts[0]
+}
+
+// stageReader turns bare LF into CRLF, refuses to pass max octets, and
+// keeps the first captureMax octets for the parser.
+type stageReader struct {
+	src      io.Reader
+	max      int64
+	n        int64
+	prevCR   bool
+	in       []byte
+	out      []byte
+	capture  []byte
+	overflow bool
+	err      error
+}
+
+func (r *stageReader) Read(p []byte) (int, error) {
+	for len(r.out) == 0 {
+		if r.err != nil {
+			return 0, r.err
+		}
+		if r.in == nil {
+			r.in = make([]byte, 32<<10)
+		}
+		k, err := r.src.Read(r.in)
+		if err != nil {
+			r.err = err
+		}
+		r.out = r.normalize(r.out[:0], r.in[:k])
+		r.n += int64(len(r.out))
+		if r.n > r.max {
+			r.out = nil
+			r.err = errorf(KindTooBig, "message larger than %d octets", r.max)
+			return 0, r.err
+		}
+		if !r.overflow {
+			if len(r.capture)+len(r.out) > captureMax {
+				r.overflow, r.capture = true, nil
+			} else {
+				r.capture = append(r.capture, r.out...)
+			}
+		}
+	}
+	n := copy(p, r.out)
+	r.out = r.out[n:]
+	return n, nil
+}
+
+func (r *stageReader) normalize(dst, src []byte) []byte {
+	for len(src) > 0 {
+		i := bytes.IndexByte(src, '\n')
+		if i < 0 {
+			dst = append(dst, src...)
+			r.prevCR = src[len(src)-1] == '\r'
+			return dst
+		}
+		dst = append(dst, src[:i]...)
+		prev := r.prevCR
+		if i > 0 {
+			prev = src[i-1] == '\r'
+		}
+		if !prev {
+			dst = append(dst, '\r')
+		}
+		dst = append(dst, '\n')
+		r.prevCR = false
+		src = src[i+1:]
+	}
+	return dst
+}
+
+// Target is one mailbox a staged message goes to.
+type Target struct {
+	Caller  Caller // whose rights apply
+	Mailbox MailboxName
+	// Need is the right the caller must hold: RightInsert for APPEND and
+	// COPY, RightPost for a delivery to a folder, 0 for a delivery to a
+	// user's own INBOX.
+	Need  Rights
+	Flags []string
+	Name  string // name in the mount; "" for "<uid>.eml"
+}
+
+// Result is the outcome for one target.
+type Result struct {
+	MailboxID   uint64
+	UIDValidity uint32
+	UID         uint32
+	Err         error
+}
+
+// Commit stores the staged message in every target and returns one result
+// per target, in order. A target that fails (no such mailbox, no right,
+// over quota) stores nothing and does not affect the others.
+func (st *Staged) Commit(ctx context.Context, targets []Target) []Result {
+	s := st.s
+	results := make([]Result, len(targets))
+	type job struct {
+		i     int
+		mb    *mailboxRec
+		flags sysFlags
+		kw    []string
+		seen  bool // \Seen kept privately for a reader who is not the owner
+		q     *uidSeq
+		uid   uint32
+	}
+	var jobs []*job
+	err := s.meta.View(func(tx metaTx) error {
+		pre := &wtx{s: s}
+		pre.reset(tx)
+		for i, t := range targets {
+			mb, err := getMailboxByName(tx, t.Mailbox)
+			if err == nil && t.Need != 0 {
+				err = need(t.Caller, mb, t.Need, "store messages")
+			}
+			if err == nil {
+				err = checkQuota(pre, mb, st.t.size, 1)
+			}
+			if err != nil {
+				results[i].Err = err
+				continue
+			}
+			results[i].MailboxID, results[i].UIDValidity = mb.ID, mb.UIDValidity
+			flags, kw, err := parseFlags(t.Flags)
+			if err != nil {
+				results[i].Err = err
+				continue
+			}
+			j := &job{i: i, mb: mb, kw: kw}
+			j.flags, j.kw, j.seen = allowedFlags(t.Caller, mb, flags, kw)
+			jobs = append(jobs, j)
+		}
+		return nil
+	})
+	if err != nil {
+		for i := range results {
+			results[i].Err = internalErr(err, "read mailboxes")
+		}
+		return results
+	}
+	// Reserve and enter in ascending mailbox order (see reserve).
+	sort.SliceStable(jobs, func(a, b int) bool { return jobs[a].mb.ID < jobs[b].mb.ID })
+	placed := jobs[:0]
+	for _, j := range jobs {
+		q, uid, err := s.reserve(j.mb.ID, 1)
+		if err != nil {
+			results[j.i].Err = err
+			continue
+		}
+		j.q, j.uid = q, uid
+		if err := s.blobs.Place(st.t, j.mb.Partition, j.mb.ID, uid); err != nil {
+			q.enter(s, uid, 1, nil)
+			results[j.i].Err = err
+			continue
+		}
+		placed = append(placed, j)
+	}
+	synced := map[uint64]error{}
+	for _, j := range placed {
+		if _, ok := synced[j.mb.ID]; !ok {
+			synced[j.mb.ID] = s.blobs.SyncMailbox(j.mb.Partition, j.mb.ID)
+		}
+	}
+	reqs := make([]*writeReq, len(placed))
+	for k, j := range placed {
+		if err := synced[j.mb.ID]; err != nil {
+			j.q.enter(s, j.uid, 1, nil)
+			results[j.i].Err = err
+			continue
+		}
+		j := j
+		t := targets[j.i]
+		res := &results[j.i]
+		rec := msgRec{Flags: j.flags, Keywords: j.kw, Date: st.date.UnixNano(), Size: st.t.size, Name: t.Name}
+		_, rec.Zone = zoneOf(st.date)
+		reqs[k] = &writeReq{apply: func(w *wtx) error {
+			res.Err = nil
+			mb, err := w.mailbox(j.mb.ID)
+			if err == nil {
+				err = chargeQuota(w, mb, rec.Size, 1, true)
+			}
+			if err != nil {
+				res.Err = err
+				return nil
+			}
+			return insertMessage(w, mb, j.uid, rec, st.struc, t.Caller, j.seen)
+		}}
+		j.q.enter(s, j.uid, 1, reqs[k])
+	}
+	for k, j := range placed {
+		r := reqs[k]
+		if r == nil {
+			s.blobs.Remove(j.mb.Partition, j.mb.ID, j.uid)
+			continue
+		}
+		<-r.done
+		res := &results[j.i]
+		if r.err != nil && res.Err == nil {
+			res.Err = r.err
+		}
+		if res.Err != nil {
+			s.blobs.Remove(j.mb.Partition, j.mb.ID, j.uid)
+			continue
+		}
+		res.UID = j.uid
+		s.stats.Appends.Add(1)
+	}
+	return results
+}
+
+func zoneOf(t time.Time) (string, int32) {
+	name, off := t.Zone()
+	return name, int32(off)
+}
+
+// insertMessage adds a message's index entry and updates its mailbox.
+func insertMessage(w *wtx, mb *mailboxRec, uid uint32, rec msgRec, struc []byte, c Caller, privSeen bool) error {
+	mb.HighestModSeq++
+	rec.ModSeq = mb.HighestModSeq
+	if err := w.tx.Put(bMessages, msgKey(mb.ID, uid), rec.encode()); err != nil {
+		return err
+	}
+	if struc != nil {
+		if err := w.tx.Put(bMsgCache, msgKey(mb.ID, uid), struc); err != nil {
+			return err
+		}
+	}
+	if privSeen {
+		if err := w.tx.Put(bSeen, seenKey(mb.ID, c.UserID(), uid), nil); err != nil {
+			return err
+		}
+	}
+	mb.Messages++
+	if rec.Flags&flagSeen == 0 {
+		mb.Unseen++
+	}
+	if rec.Flags&flagDeleted != 0 {
+		mb.Deleted++
+	}
+	mb.Size += uint64(rec.Size)
+	if uid >= mb.UIDNext {
+		mb.UIDNext = uid + 1
+	}
+	mb.Keywords = mergeKeywords(mb.Keywords, rec.Keywords)
+	w.markMailbox(mb)
+	w.emit(Event{Kind: EventAppend, Mailbox: mb.ID, Name: mb.name(), UIDs: []uint32{uid}, ModSeq: mb.HighestModSeq})
+	return nil
+}
+
+// AppendOptions shape an append.
+type AppendOptions struct {
+	Flags []string
+	Date  time.Time
+	Name  string // name in the mount
+}
+
+// Append stores one message in one mailbox (right i), the IMAP APPEND.
+func (s *Store) Append(ctx context.Context, c Caller, n MailboxName, r io.Reader, opts AppendOptions) (Result, error) {
+	name, err := checkMailboxName(n.Name)
+	if err != nil {
+		return Result{}, err
+	}
+	n.Name = name
+	// Refuse before reading the body when the answer is already known.
+	part := ""
+	err = s.meta.View(func(tx metaTx) error {
+		mb, err := getMailboxByName(tx, n)
+		if err != nil {
+			return err
+		}
+		part = mb.Partition
+		return need(c, mb, RightInsert, "append messages")
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	if r == nil {
+		r = bytes.NewReader(nil)
+	}
+	st, err := s.Stage(ctx, r, StageOptions{Date: opts.Date, Partition: part})
+	if err != nil {
+		return Result{}, err
+	}
+	defer st.Close()
+	res := st.Commit(ctx, []Target{{Caller: c, Mailbox: n, Need: RightInsert, Flags: opts.Flags, Name: opts.Name}})[0]
+	return res, res.Err
+}
