@@ -258,11 +258,15 @@ func (st *Staged) Commit(ctx context.Context, targets []Target) []Result {
 		j := j
 		t := targets[j.i]
 		res := &results[j.i]
-		rec := msgRec{Flags: j.flags, Keywords: j.kw, Date: st.date.UnixNano(), Size: st.t.size, Name: t.Name}
+		rec := msgRec{Flags: j.flags, Keywords: j.kw, Date: st.date.UnixNano(), Size: st.t.size}
 		_, rec.Zone = zoneOf(st.date)
 		reqs[k] = &writeReq{apply: func(w *wtx) error {
 			res.Err = nil
 			mb, err := w.mailbox(j.mb.ID)
+			var shown string
+			if err == nil {
+				shown, rec.Name, err = chooseName(w.tx, mb.ID, j.uid, t.Name)
+			}
 			if err == nil {
 				err = chargeQuota(w, mb, rec.Size, 1, true)
 			}
@@ -270,7 +274,7 @@ func (st *Staged) Commit(ctx context.Context, targets []Target) []Result {
 				res.Err = err
 				return nil
 			}
-			return insertMessage(w, mb, j.uid, rec, st.struc, t.Caller, j.seen)
+			return insertMessage(w, mb, j.uid, rec, shown, st.struc, t.Caller, j.seen)
 		}}
 		j.q.enter(s, j.uid, 1, reqs[k])
 	}
@@ -300,11 +304,15 @@ func zoneOf(t time.Time) (string, int32) {
 	return name, int32(off)
 }
 
-// insertMessage adds a message's index entry and updates its mailbox.
-func insertMessage(w *wtx, mb *mailboxRec, uid uint32, rec msgRec, struc []byte, c Caller, privSeen bool) error {
+// insertMessage adds a message's index entry under the name chooseName
+// gave it and updates its mailbox.
+func insertMessage(w *wtx, mb *mailboxRec, uid uint32, rec msgRec, name string, struc []byte, c Caller, privSeen bool) error {
 	mb.HighestModSeq++
 	rec.ModSeq = mb.HighestModSeq
 	if err := w.tx.Put(bMessages, msgKey(mb.ID, uid), rec.encode()); err != nil {
+		return err
+	}
+	if err := putName(w.tx, mb.ID, name, uid); err != nil {
 		return err
 	}
 	if struc != nil {

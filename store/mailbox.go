@@ -129,7 +129,7 @@ func deleteMailboxTx(w *wtx, id uint64) (*mailboxRec, error) {
 		return nil, err
 	}
 	prefix := be64(id)
-	for _, b := range []bucketID{bMessages, bMsgCache, bSeen} {
+	for _, b := range []bucketID{bMessages, bMsgCache, bMsgNames, bSeen} {
 		if err := deletePrefix(w.tx, b, prefix); err != nil {
 			return nil, err
 		}

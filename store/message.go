@@ -15,7 +15,7 @@ type Message struct {
 	InternalDate time.Time
 	Size         int64
 	ModSeq       uint64
-	Name         string // name in the mount; "" for "<uid>.eml"
+	Name         string // name in the mount: "<uid>.eml" unless created there under another
 }
 
 // readMailbox opens a read transaction on a mailbox the caller may read.
@@ -51,7 +51,7 @@ func (s *Store) toMessage(uid uint32, rec *msgRec, seen map[uint32]bool) Message
 		}
 	}
 	return Message{UID: uid, Flags: flagStrings(bits, rec.Keywords), InternalDate: rec.internalDate(),
-		Size: rec.Size, ModSeq: rec.ModSeq, Name: rec.Name}
+		Size: rec.Size, ModSeq: rec.ModSeq, Name: rec.shownName(uid)}
 }
 
 // Messages calls fn for each message with a UID of at least from, in UID
@@ -397,6 +397,9 @@ func removeMessage(w *wtx, mb *mailboxRec, uid uint32, rec *msgRec) error {
 	if err := w.tx.Delete(bMsgCache, key); err != nil {
 		return err
 	}
+	if err := w.tx.Delete(bMsgNames, msgNameKey(mb.ID, rec.shownName(uid))); err != nil {
+		return err
+	}
 	mb.Messages--
 	if rec.Flags&flagSeen == 0 {
 		mb.Unseen--
@@ -438,21 +441,23 @@ type CopyResult struct {
 // hard links within a partition. A copy that would pass a quota is refused
 // whole.
 func (s *Store) Copy(ctx context.Context, c Caller, src uint64, uids []uint32, dst MailboxName) (CopyResult, error) {
-	return s.copyMessages(ctx, c, src, uids, dst, false)
+	return s.copyMessages(ctx, c, src, uids, dst, false, "")
 }
 
 // Move moves messages to another mailbox in one transaction (RFC 6851: the
 // rights of COPY, plus t and e in the source).
 func (s *Store) Move(ctx context.Context, c Caller, src uint64, uids []uint32, dst MailboxName) (CopyResult, error) {
-	return s.copyMessages(ctx, c, src, uids, dst, true)
+	return s.copyMessages(ctx, c, src, uids, dst, true, "")
 }
 
-func (s *Store) copyMessages(ctx context.Context, c Caller, src uint64, uids []uint32, dst MailboxName, move bool) (CopyResult, error) {
-	name, err := checkMailboxName(dst.Name)
+// copyMessages copies or moves messages; the copies get default names, or,
+// for a single message, the name given.
+func (s *Store) copyMessages(ctx context.Context, c Caller, src uint64, uids []uint32, dst MailboxName, move bool, name string) (CopyResult, error) {
+	mbName, err := checkMailboxName(dst.Name)
 	if err != nil {
 		return CopyResult{}, err
 	}
-	dst.Name = name
+	dst.Name = mbName
 	uids = slices.Clone(uids)
 	slices.Sort(uids)
 	uids = slices.Compact(uids)
@@ -575,8 +580,13 @@ func (s *Store) copyMessages(ctx context.Context, c Caller, src uint64, uids []u
 				bits |= flagSeen
 			}
 			bits, kw, privSeen := allowedFlags(c, d, bits, slices.Clone(it.rec.Keywords))
-			rec := msgRec{Flags: bits, Keywords: kw, Date: it.rec.Date, Zone: it.rec.Zone, Size: it.rec.Size, Name: it.rec.Name}
-			if err := insertMessage(w, d, first+uint32(i), rec, it.struc, c, privSeen); err != nil {
+			rec := msgRec{Flags: bits, Keywords: kw, Date: it.rec.Date, Zone: it.rec.Zone, Size: it.rec.Size}
+			shown, recorded, err := chooseName(w.tx, d.ID, first+uint32(i), name)
+			if err != nil {
+				return err
+			}
+			rec.Name = recorded
+			if err := insertMessage(w, d, first+uint32(i), rec, shown, it.struc, c, privSeen); err != nil {
 				return err
 			}
 		}

@@ -30,6 +30,7 @@ const (
 	bMailboxNames                  // domain \0 canonical name → mailbox id
 	bMessages                      // mailbox id | uid → msgRec
 	bMsgCache                      // mailbox id | uid → parsed envelope and body structure
+	bMsgNames                      // mailbox id | name → uid (every message's name in the mount)
 	bSeen                          // mailbox id | user id | uid → "" (\Seen of readers other than the owner)
 	bSubs                          // user id | domain \0 name → ""
 	bQuota                         // domain \0 root → quotaRec
@@ -41,7 +42,7 @@ var bucketNames = [numBuckets][]byte{
 	bUserNames: []byte("usernames"), bAuthIDs: []byte("authids"), bAuthIDsByUser: []byte("authids-by-user"),
 	bAuthMap: []byte("authmap"), bAdmins: []byte("admins"), bGroups: []byte("groups"), bGroupsByUser: []byte("groups-by-user"),
 	bMailboxes: []byte("mailboxes"), bMailboxNames: []byte("mailbox-names"), bMessages: []byte("messages"),
-	bMsgCache: []byte("message-cache"), bSeen: []byte("seen"), bSubs: []byte("subscriptions"),
+	bMsgCache: []byte("message-cache"), bMsgNames: []byte("message-names"), bSeen: []byte("seen"), bSubs: []byte("subscriptions"),
 	bQuota: []byte("quota"),
 }
 

@@ -186,6 +186,9 @@ func (s *Store) reconstructID(ctx context.Context, id uint64) (ReconstructReport
 				maxUID = max(maxUID, f.UID)
 				rep.Adopted++
 			}
+			if err := rebuildNames(w.tx, id); err != nil {
+				return err
+			}
 			if maxUID >= mb.UIDNext {
 				mb.UIDNext = maxUID + 1
 			}
@@ -211,4 +214,55 @@ func countMessage(mb *mailboxRec, rec *msgRec) {
 		mb.Deleted++
 	}
 	mb.Size += uint64(rec.Size)
+}
+
+// rebuildNames recreates a mailbox's message-name index from its records:
+// each message keeps its recorded name unless another already holds it.
+func rebuildNames(tx metaTx, mbox uint64) error {
+	if err := deletePrefix(tx, bMsgNames, be64(mbox)); err != nil {
+		return err
+	}
+	type entry struct {
+		uid uint32
+		rec msgRec
+	}
+	var all []entry
+	var derr error
+	tx.Scan(bMessages, be64(mbox), nil, func(k, v []byte) bool {
+		rec, err := decodeMsg(v)
+		if err != nil {
+			derr = internalErr(err, "decode message")
+			return false
+		}
+		all = append(all, entry{uidOfKey(k), rec})
+		return true
+	})
+	if derr != nil {
+		return derr
+	}
+	// Named messages first, so a default name never takes a chosen one.
+	for pass := 0; pass < 2; pass++ {
+		for _, e := range all {
+			if (pass == 0) != (e.rec.Name != "") {
+				continue
+			}
+			shown, recorded, err := chooseName(tx, mbox, e.uid, e.rec.Name)
+			if err != nil {
+				shown, recorded, err = chooseName(tx, mbox, e.uid, "")
+			}
+			if err != nil {
+				return err
+			}
+			if err := putName(tx, mbox, shown, e.uid); err != nil {
+				return err
+			}
+			if recorded != e.rec.Name {
+				e.rec.Name = recorded
+				if err := tx.Put(bMessages, msgKey(mbox, e.uid), e.rec.encode()); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }

@@ -44,6 +44,7 @@ func All(t *testing.T, open Opener) {
 		{"SharedSeen", SharedSeen},
 		{"ExpungeCopyMove", ExpungeCopyMove},
 		{"Rights", Rights},
+		{"MessageNames", MessageNames},
 		{"Quota", Quota},
 		{"DomainQuota", DomainQuota},
 		{"QuotaConcurrent", QuotaConcurrent},

@@ -1,0 +1,86 @@
+package storetest
+
+import (
+	"bytes"
+	"os"
+	"testing"
+	"time"
+
+	"mstore/store"
+)
+
+// MessageNames: every message has a name unique in its mailbox — its own
+// when created through the mount, "<uid>.eml" otherwise — and renames,
+// replacing renames and moves keep the index right.
+func MessageNames(t *testing.T, open Opener) {
+	f := setup(t, open)
+	s := f.s
+	id := f.joeInboxI.ID
+	a := appendMsg(t, s, f.joe, f.joeInbox, message(1, 100))
+	if m, _ := s.Message(ctx, f.joe, id, a.UID); m.Name != "1.eml" {
+		t.Errorf("default name %q", m.Name)
+	}
+	// A name taken by a message created in the mount pushes a later
+	// "<uid>.eml" aside.
+	b, err := s.Append(ctx, f.joe, f.joeInbox, bytes.NewReader(message(2, 100)), store.AppendOptions{Name: "3.eml"})
+	must(t, err)
+	_, err = s.Append(ctx, f.joe, f.joeInbox, bytes.NewReader(message(9, 100)), store.AppendOptions{Name: "3.eml"})
+	wantKind(t, err, store.KindExists, "second message with one name")
+	c := appendMsg(t, s, f.joe, f.joeInbox, message(3, 100))
+	if c.UID != 4 {
+		// UID 3 went to the refused append; what matters is the name.
+		t.Logf("third message got UID %d", c.UID)
+	}
+	mc, _ := s.Message(ctx, f.joe, id, c.UID)
+	if mc.Name == "3.eml" {
+		t.Errorf("two messages named 3.eml")
+	}
+	if m, err := s.MessageByName(ctx, f.joe, id, "3.eml"); err != nil || m.UID != b.UID {
+		t.Errorf("by name 3.eml: %+v %v, want UID %d", m, err, b.UID)
+	}
+	// Rename within the mailbox: only the name changes.
+	r, err := s.RenameMessage(ctx, f.joe, id, b.UID, f.joeInbox, "kept.eml", false)
+	must(t, err)
+	if r.UID != b.UID {
+		t.Errorf("rename changed the UID: %+v", r)
+	}
+	_, err = s.MessageByName(ctx, f.joe, id, "3.eml")
+	wantKind(t, err, store.KindNotFound, "old name after rename")
+	_, err = s.RenameMessage(ctx, f.joe, id, a.UID, f.joeInbox, "kept.eml", false)
+	wantKind(t, err, store.KindExists, "rename onto a taken name")
+	// rename(2) semantics: the target is replaced.
+	_, err = s.RenameMessage(ctx, f.joe, id, a.UID, f.joeInbox, "kept.eml", true)
+	must(t, err)
+	if m, _ := s.MessageByName(ctx, f.joe, id, "kept.eml"); m.UID != a.UID {
+		t.Errorf("kept.eml is UID %d, want %d", m.UID, a.UID)
+	}
+	_, err = s.Message(ctx, f.joe, id, b.UID)
+	wantKind(t, err, store.KindExpunged, "replaced message")
+	// Move to another mailbox under a name.
+	arch := path(t, "foo.com/users/joe/Archive")
+	ai, err := s.CreateMailbox(ctx, f.joe, arch, store.CreateOptions{})
+	must(t, err)
+	mv, err := s.RenameMessage(ctx, f.joe, id, a.UID, arch, "moved.eml", false)
+	must(t, err)
+	if mv.MailboxID != ai.ID {
+		t.Errorf("move result %+v", mv)
+	}
+	if m, err := s.MessageByName(ctx, f.joe, ai.ID, "moved.eml"); err != nil || m.UID != mv.UID {
+		t.Errorf("moved message by name: %+v %v", m, err)
+	}
+	_, err = s.MessageByName(ctx, f.joe, id, "kept.eml")
+	wantKind(t, err, store.KindNotFound, "name left behind by a move")
+	// Setting the internal date moves the file's mtime too.
+	when := time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
+	must(t, s.SetInternalDate(ctx, f.joe, ai.ID, mv.UID, when))
+	if m, _ := s.Message(ctx, f.joe, ai.ID, mv.UID); !m.InternalDate.Equal(when) {
+		t.Errorf("internal date %v", m.InternalDate)
+	}
+	if p := s.BlobPath(ai.ID, mv.UID); p != "" {
+		if fi, err := os.Stat(p); err != nil || !fi.ModTime().Equal(when) {
+			t.Errorf("file mtime not set: %v", err)
+		}
+	}
+	must(t, s.SetACL(ctx, f.joe, arch, "ann", "lr"))
+	wantKind(t, s.SetInternalDate(ctx, f.ann, ai.ID, mv.UID, when), store.KindNoPerm, "date change without w")
+}
