@@ -11,6 +11,7 @@ import (
 
 // DomainInfo describes a domain.
 type DomainInfo struct {
+	ID      uint64    `json:"id"` // never reused
 	Name    string    `json:"name"`
 	Users   int       `json:"users"`
 	Created time.Time `json:"created"`
@@ -70,7 +71,11 @@ func (s *Store) AddDomain(ctx context.Context, c Caller, name string) error {
 		if w.tx.Get(bDomains, []byte(d)) != nil {
 			return errorf(KindExists, "domain %s already exists", d)
 		}
-		rec := domainRec{Name: d, Created: time.Now().Unix()}
+		id, err := nextID(w.tx, "next-domain-id")
+		if err != nil {
+			return err
+		}
+		rec := domainRec{ID: id, Name: d, Created: time.Now().Unix()}
 		return w.tx.Put(bDomains, []byte(d), rec.encode())
 	})
 }
@@ -136,7 +141,7 @@ func (s *Store) Domains(ctx context.Context, c Caller) ([]DomainInfo, error) {
 			if err != nil || !c.IsAdmin(r.Name) {
 				return true
 			}
-			out = append(out, DomainInfo{Name: r.Name, Created: time.Unix(r.Created, 0)})
+			out = append(out, DomainInfo{ID: r.ID, Name: r.Name, Created: time.Unix(r.Created, 0)})
 			return true
 		})
 		for i := range out {

@@ -9,12 +9,14 @@ import (
 // decoders accept every version up to the current one.
 
 type domainRec struct {
+	ID      uint64
 	Name    string
 	Created int64 // unix seconds
 }
 
 func (r *domainRec) encode() []byte {
 	e := encoder{b: []byte{1}}
+	e.u(r.ID)
 	e.s(r.Name)
 	e.i(r.Created)
 	return e.b
@@ -23,7 +25,7 @@ func (r *domainRec) encode() []byte {
 func decodeDomain(b []byte) (*domainRec, error) {
 	d := decoder{b: b}
 	d.version(1)
-	r := &domainRec{Name: d.s(), Created: d.i()}
+	r := &domainRec{ID: d.u(), Name: d.s(), Created: d.i()}
 	return r, d.err
 }
 
