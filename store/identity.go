@@ -446,8 +446,8 @@ func (s *Store) AddAuthID(ctx context.Context, c Caller, login, user string, cre
 }
 
 // SetCredentials replaces a login's credentials (a password change). The
-// user themselves or an administrator of their domain may do it. With
-// create, a missing login named like the user is created for user.
+// user themselves or an administrator of their domain may do it. A missing
+// login named like a user (joe@foo.com) is created for that user.
 func (s *Store) SetCredentials(ctx context.Context, c Caller, login string, creds Credentials) error {
 	l, err := normalizeLogin(login)
 	if err != nil {

@@ -13,8 +13,9 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Options configure a store. The zero value is the embedded default: one
@@ -167,15 +168,18 @@ func (s *Store) Close() error {
 	return err
 }
 
-// takeLock holds run/lock with flock for the life of the process and writes
-// our pid beside it, so a second process can say who holds the store.
+// takeLock holds run/lock with an open-file-description lock for the life
+// of the process and writes our pid beside it, so a second process can say
+// who holds the store. OFD locks, unlike flock, can be tested without being
+// taken (LockHolder), so a probe never makes an Open fail.
 func takeLock(dir string) (*os.File, error) {
 	path := filepath.Join(dir, "run", "lock")
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o640)
 	if err != nil {
 		return nil, fmt.Errorf("open store lock: %w", err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	lk := unix.Flock_t{Type: unix.F_WRLCK}
+	if err := unix.FcntlFlock(f.Fd(), unix.F_OFD_SETLK, &lk); err != nil {
 		f.Close()
 		pid := "unknown"
 		if b, err := os.ReadFile(filepath.Join(dir, "run", "mstore.pid")); err == nil {
@@ -192,20 +196,20 @@ func takeLock(dir string) (*os.File, error) {
 
 func releaseLock(f *os.File) {
 	os.Remove(filepath.Join(filepath.Dir(f.Name()), "mstore.pid"))
-	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-	f.Close()
+	f.Close() // closing the last descriptor releases the OFD lock
 }
 
 // LockHolder returns the pid recorded by the process holding the store at
-// dir, or 0 when no process holds it.
+// dir, -1 when it is held but the pid is unknown, or 0 when no process holds
+// it. It only tests the lock.
 func LockHolder(dir string) int {
-	f, err := os.OpenFile(filepath.Join(dir, "run", "lock"), os.O_RDWR, 0)
+	f, err := os.Open(filepath.Join(dir, "run", "lock"))
 	if err != nil {
 		return 0
 	}
 	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err == nil {
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	lk := unix.Flock_t{Type: unix.F_WRLCK}
+	if err := unix.FcntlFlock(f.Fd(), unix.F_OFD_GETLK, &lk); err != nil || lk.Type == unix.F_UNLCK {
 		return 0
 	}
 	b, _ := os.ReadFile(filepath.Join(dir, "run", "mstore.pid"))

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -56,4 +57,32 @@ func TestMain(m *testing.M) {
 func TestStore(t *testing.T) {
 	storetest.SetIndexLoser(loseIndex)
 	storetest.All(t, openStore)
+}
+
+// A probe of the lock must never make an Open fail.
+func TestLockHolderDoesNotTakeTheLock(t *testing.T) {
+	dir := t.TempDir()
+	st := openStore(t, dir)
+	st.Close()
+	var stop atomic.Bool
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for !stop.Load() {
+			store.LockHolder(dir)
+		}
+	}()
+	for i := 0; i < 300; i++ {
+		st, err := store.Open(dir, store.Options{NoSync: true})
+		if err != nil {
+			stop.Store(true)
+			t.Fatalf("open %d failed while only LockHolder probed: %v", i, err)
+		}
+		if got := store.LockHolder(dir); got != os.Getpid() {
+			t.Errorf("LockHolder = %d while open, want %d", got, os.Getpid())
+		}
+		st.Close()
+	}
+	stop.Store(true)
+	<-done
 }
