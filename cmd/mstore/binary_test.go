@@ -31,7 +31,7 @@ func TestBinaryServeAndVerbs(t *testing.T) {
 	}
 	dir := t.TempDir()
 
-	serve := exec.Command(bin, "serve", "--store", dir)
+	serve := exec.Command(bin, append([]string{"serve", "--store", dir}, noDoors...)...)
 	pipe, err := serve.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +108,7 @@ func TestBinaryServeAndVerbs(t *testing.T) {
 
 	// A second server names the first.
 	r = func() result {
-		cmd := exec.Command(bin, "serve", "--store", dir)
+		cmd := exec.Command(bin, append([]string{"serve", "--store", dir}, noDoors...)...)
 		var errb bytes.Buffer
 		cmd.Stderr = &errb
 		err := cmd.Run()

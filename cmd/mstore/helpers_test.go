@@ -148,13 +148,17 @@ type server struct {
 	stderr *syncBuffer
 }
 
+// noDoors keeps a test's serve off the default ports, which another test
+// or a running server may hold.
+var noDoors = []string{"--imap", "", "--imaps", "", "--pop3", "", "--pop3s", "", "--lmtp", "", "--web", "", "--mount", ""}
+
 // startServer runs serve on dir in a goroutine and waits for its
 // readiness line.
 func startServer(t *testing.T, dir string, extra ...string) *server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &server{dir: dir, cancel: cancel, done: make(chan int, 1), stderr: &syncBuffer{}}
-	args := append([]string{"serve", "--store", dir}, extra...)
+	args := append(append([]string{"serve", "--store", dir}, noDoors...), extra...)
 	go func() { s.done <- runContext(ctx, args, strings.NewReader(""), &bytes.Buffer{}, s.stderr) }()
 	deadline := time.Now().Add(20 * time.Second)
 	for !strings.Contains(s.stderr.String(), "mstore: control on ") {

@@ -1,0 +1,308 @@
+package imap
+
+import (
+	"slices"
+	"sort"
+
+	"github.com/emersion/go-imap/v2"
+
+	"mstore/store"
+)
+
+// selected is a session's view of its selected mailbox: the UIDs that give
+// the session's message sequence numbers, and the changes others made that
+// the client has not been told yet.
+type selected struct {
+	id          uint64
+	name        store.MailboxName
+	imapName    string
+	readOnly    bool
+	uidValidity uint32
+	uids        []uint32 // sequence number - 1 → UID, ascending
+	watcher     *store.Watcher
+
+	newUIDs  []uint32            // appended by others, not yet announced by EXISTS
+	expunged []uint32            // expunged, not yet announced by EXPUNGE
+	changed  map[uint32]struct{} // flags changed by others, not yet sent
+	own      map[uint64]bool     // modseqs of this session's own flag changes
+	gone     bool                // the mailbox was deleted
+	reset    bool                // rebuilt by reconstruct: compare with the store again
+
+	searchRes []uint32 // the saved result of SEARCH RETURN (SAVE), as UIDs
+}
+
+// lastUID is the highest UID the view knows, told or not.
+func (sel *selected) lastUID() uint32 {
+	if n := len(sel.newUIDs); n > 0 {
+		return sel.newUIDs[n-1]
+	}
+	if n := len(sel.uids); n > 0 {
+		return sel.uids[n-1]
+	}
+	return 0
+}
+
+// seqOf returns the sequence number of a UID in the view, or 0.
+func (sel *selected) seqOf(uid uint32) uint32 {
+	i, ok := slices.BinarySearch(sel.uids, uid)
+	if !ok {
+		return 0
+	}
+	return uint32(i + 1)
+}
+
+// drain takes the watcher's events into the pending changes.
+func (sel *selected) drain() {
+	for _, e := range sel.watcher.Next() {
+		switch e.Kind {
+		case store.EventAppend:
+			for _, u := range e.UIDs {
+				if u > sel.lastUID() {
+					sel.newUIDs = append(sel.newUIDs, u)
+				}
+			}
+		case store.EventExpunge:
+			for _, u := range e.UIDs {
+				if i, ok := slices.BinarySearch(sel.newUIDs, u); ok {
+					sel.newUIDs = slices.Delete(sel.newUIDs, i, i+1)
+				} else if sel.seqOf(u) != 0 {
+					sel.expunged = append(sel.expunged, u)
+				}
+			}
+		case store.EventFlags:
+			if sel.own[e.ModSeq] {
+				delete(sel.own, e.ModSeq)
+				continue
+			}
+			for _, u := range e.UIDs {
+				sel.changed[u] = struct{}{}
+			}
+		case store.EventMailboxDelete:
+			sel.gone = true
+		case store.EventMailboxRename:
+			sel.name = e.Name
+		case store.EventMailboxReset:
+			sel.reset = true
+		}
+	}
+}
+
+// sendUpdates tells the client what changed in the selected mailbox:
+// EXPUNGE (only where the command allows it), EXISTS, and FETCH FLAGS.
+func (s *session) sendUpdates(allowExpunge bool) {
+	sel := s.sel
+	if sel == nil {
+		return
+	}
+	sel.drain()
+	if sel.gone {
+		return // sent as BYE by checkGone
+	}
+	if sel.reset {
+		s.resync()
+	}
+	if allowExpunge && len(sel.expunged) > 0 {
+		s.sendExpunges(sel.expunged)
+		sel.expunged = sel.expunged[:0]
+	}
+	if len(sel.newUIDs) > 0 {
+		sel.uids = append(sel.uids, sel.newUIDs...)
+		sel.newUIDs = sel.newUIDs[:0]
+		s.enc.Atom("*").SP().Number(uint32(len(sel.uids))).SP().Atom("EXISTS").CRLF()
+	}
+	if len(sel.changed) > 0 {
+		s.sendFlagChanges()
+	}
+}
+
+// sendExpunges removes UIDs from the view, telling the client each
+// sequence number; highest first, so no number shifts under the next.
+func (s *session) sendExpunges(uids []uint32) {
+	sel := s.sel
+	seqs := make([]uint32, 0, len(uids))
+	for _, u := range uids {
+		if q := sel.seqOf(u); q != 0 {
+			seqs = append(seqs, q)
+		}
+		delete(sel.changed, u)
+	}
+	sort.Slice(seqs, func(i, j int) bool { return seqs[i] > seqs[j] })
+	seqs = slices.Compact(seqs)
+	for _, q := range seqs {
+		s.enc.Atom("*").SP().Number(q).SP().Atom("EXPUNGE").CRLF()
+	}
+	keep := sel.uids[:0]
+	gone := map[uint32]bool{}
+	for _, u := range uids {
+		gone[u] = true
+	}
+	for _, u := range sel.uids {
+		if !gone[u] {
+			keep = append(keep, u)
+		}
+	}
+	sel.uids = keep
+	if len(sel.searchRes) > 0 {
+		sel.searchRes = slices.DeleteFunc(sel.searchRes, func(u uint32) bool { return gone[u] })
+	}
+}
+
+// sendFlagChanges sends the current flags of messages others changed.
+func (s *session) sendFlagChanges() {
+	sel := s.sel
+	uids := make([]uint32, 0, len(sel.changed))
+	for u := range sel.changed {
+		if sel.seqOf(u) != 0 {
+			uids = append(uids, u)
+		}
+	}
+	clear(sel.changed)
+	if len(uids) == 0 {
+		return
+	}
+	slices.Sort(uids)
+	i := 0
+	s.st.Messages(s.ctx, s.caller, sel.id, uids[0], func(m store.Message) bool {
+		for i < len(uids) && uids[i] < m.UID {
+			i++
+		}
+		if i == len(uids) {
+			return false
+		}
+		if uids[i] == m.UID {
+			s.enc.Atom("*").SP().Number(sel.seqOf(m.UID)).SP().Atom("FETCH").SP().BeginList()
+			s.enc.Atom("UID").SP().Number(m.UID).SP().Atom("FLAGS").SP().Flags(toFlags(m.Flags))
+			if s.condstore {
+				s.enc.SP().Atom("MODSEQ").SP().BeginList().Number64(m.ModSeq).EndList()
+			}
+			s.enc.EndList().CRLF()
+		}
+		return true
+	})
+}
+
+// resync compares the view with the store after a reconstruct: what left
+// is expunged (when allowed, else at the next chance), what came is new.
+func (s *session) resync() {
+	sel := s.sel
+	sel.reset = false
+	now, _, err := s.st.UIDs(s.ctx, s.caller, sel.id)
+	if err != nil {
+		return
+	}
+	for _, u := range sel.uids {
+		if _, ok := slices.BinarySearch(now, u); !ok && !slices.Contains(sel.expunged, u) {
+			sel.expunged = append(sel.expunged, u)
+		}
+	}
+	last := sel.lastUID()
+	for _, u := range now {
+		if u > last {
+			sel.newUIDs = append(sel.newUIDs, u)
+		}
+	}
+}
+
+// checkGone ends the session when its selected mailbox was deleted by
+// someone else; a client cannot go on with a mailbox that is not there.
+func (s *session) checkGone() bool {
+	if s.sel == nil {
+		return false
+	}
+	s.sel.drain()
+	if s.sel.gone {
+		s.enc.Atom("* BYE The selected mailbox was deleted").CRLF()
+		return true
+	}
+	return false
+}
+
+// unselect drops the selected mailbox.
+func (s *session) unselect() {
+	if s.sel != nil {
+		s.sel.watcher.Close()
+		s.sel = nil
+	}
+	if s.state == stateSelected {
+		s.state = stateAuth
+	}
+}
+
+// uidsOf resolves a sequence set or UID set against the view. Sequence
+// numbers beyond the view are an error; "*" in an empty mailbox matches
+// nothing; UIDs not in the view are ignored (RFC 3501 section 6.4.8).
+func (s *session) uidsOf(set imap.NumSet) ([]uint32, error) {
+	sel := s.sel
+	if imap.IsSearchRes(set) {
+		out := make([]uint32, 0, len(sel.searchRes))
+		for _, u := range sel.searchRes {
+			if sel.seqOf(u) != 0 {
+				out = append(out, u)
+			}
+		}
+		return out, nil
+	}
+	var out []uint32
+	switch set := set.(type) {
+	case imap.SeqSet:
+		n := uint32(len(sel.uids))
+		for _, r := range set {
+			lo, hi := r.Start, r.Stop
+			if lo == 0 {
+				lo = n
+			}
+			if hi == 0 {
+				hi = n
+			}
+			if lo > hi {
+				lo, hi = hi, lo
+			}
+			if lo == 0 {
+				continue // "*" of an empty mailbox
+			}
+			if hi > n {
+				return nil, badf("message sequence number %d is beyond the %d messages", hi, n)
+			}
+			out = append(out, sel.uids[lo-1:hi]...)
+		}
+	case imap.UIDSet:
+		var max uint32
+		if len(sel.uids) > 0 {
+			max = sel.uids[len(sel.uids)-1]
+		}
+		for _, r := range set {
+			lo, hi := uint32(r.Start), uint32(r.Stop)
+			if lo == 0 {
+				lo = max
+			}
+			if hi == 0 {
+				hi = max
+			}
+			if lo > hi {
+				lo, hi = hi, lo
+			}
+			i, _ := slices.BinarySearch(sel.uids, lo)
+			for ; i < len(sel.uids) && sel.uids[i] <= hi; i++ {
+				out = append(out, sel.uids[i])
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+func toFlags(fl []string) []imap.Flag {
+	out := make([]imap.Flag, len(fl))
+	for i, f := range fl {
+		out[i] = imap.Flag(f)
+	}
+	return out
+}
+
+func fromFlags(fl []imap.Flag) []string {
+	out := make([]string, len(fl))
+	for i, f := range fl {
+		out[i] = string(f)
+	}
+	return out
+}
