@@ -172,11 +172,14 @@ func validName(b []byte) bool {
 // checkPassword verifies pw for login with the stored password hash, the
 // way PLAIN and LOGIN do.
 func checkPassword(ctx context.Context, src CredentialSource, login string, pw []byte) error {
+	if pc, ok := src.(passwordChecker); ok {
+		return pc.checkLogin(ctx, login, pw)
+	}
 	creds, err := src.Credentials(ctx, login)
 	switch {
 	case errors.Is(err, ErrUnknownLogin):
 		burnPasswordTime(pw)
-		return authFailed(login, err)
+		return authFailed(login, err) // wraps ErrUnknownLogin too, for Login
 	case err != nil:
 		return fmt.Errorf("auth: credentials of %q: %w", login, err)
 	case creds.Hash == "":

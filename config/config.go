@@ -123,6 +123,10 @@ type TLS struct {
 type Auth struct {
 	CramMD5     bool `toml:"cram_md5"`
 	ScramSHA256 bool `toml:"scram_sha_256"`
+	// SystemAccounts lets system accounts log in (their passwords checked
+	// by the authentication proxy, the account tied to a user by the
+	// authmap); it needs serve to be started as root.
+	SystemAccounts bool `toml:"system_accounts"`
 }
 
 // Log sets the level of the server's log.
@@ -227,6 +231,9 @@ func (c *Config) LMTPSocket() string { return filepath.Join(c.Store.Path, "ipc",
 // ControlSocket is the path of the socket admin commands use to reach a
 // running server.
 func (c *Config) ControlSocket() string { return filepath.Join(c.Store.Path, "ipc", "control") }
+
+// AuthProxySocket is where the authentication proxy answers.
+func (c *Config) AuthProxySocket() string { return filepath.Join(c.Store.Path, "ipc", "authproxy") }
 
 // SocketMode is lmtp.socket_mode as a file mode.
 func (c *Config) SocketMode() os.FileMode {

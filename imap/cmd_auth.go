@@ -1,12 +1,10 @@
 package imap
 
 import (
-	"context"
 	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -117,30 +115,16 @@ func cmdLogin(s *session, tag string, _ bool) error {
 	if text := s.nologin(); text != "" {
 		return s.noText(tag, "UNAVAILABLE", text)
 	}
-	info, err := s.st.LookupLogin(s.ctx, user)
-	switch k := store.KindOf(err); {
-	case err == nil:
-	case k == store.KindNotFound || k == store.KindInvalid:
-		auth.VerifyPassword(dummyHash(), []byte(pass)) // spend the time of a real check
+	who, err := s.srv.login.CheckPassword(s.ctx, user, []byte(pass))
+	switch {
+	case errors.Is(err, auth.ErrAuthFailed):
+		s.log.Debug("login refused", "err", err)
 		return s.loginFailed(tag, user)
-	default:
-		return s.no(tag, err)
+	case err != nil:
+		return s.no(tag, &store.Error{Kind: store.KindTemporary, Msg: "checking a password", Err: err})
 	}
-	ok, err := auth.VerifyPassword(info.Credentials.Hash, []byte(pass))
-	if err != nil {
-		s.log.Warn("login has no usable password hash", "login", user, "err", err)
-	}
-	if !ok {
-		return s.loginFailed(tag, user)
-	}
-	return s.loggedIn(tag, info.User)
+	return s.loggedIn(tag, who)
 }
-
-// dummyHash is a hash of nothing anyone types, made once.
-var dummyHash = sync.OnceValue(func() string {
-	h, _ := auth.HashPassword([]byte("\x00no such login\x00"))
-	return h
-})
 
 func (s *session) loginFailed(tag, login string) error {
 	s.log.Info("login failed", "login", login)
@@ -165,17 +149,6 @@ func (s *session) loggedIn(tag, user string) error {
 	return s.ok(tag, "CAPABILITY "+strings.Join(s.capabilities(), " "), "Logged in")
 }
 
-// credentialSource lets the SASL mechanisms find a login's secrets.
-type credentialSource struct{ st *store.Store }
-
-func (c credentialSource) Credentials(ctx context.Context, login string) (auth.Credentials, error) {
-	info, err := c.st.LookupLogin(ctx, login)
-	if store.KindOf(err) == store.KindNotFound {
-		return auth.Credentials{}, auth.ErrUnknownLogin
-	}
-	return info.Credentials, err
-}
-
 func cmdAuthenticate(s *session, tag string, _ bool) error {
 	cmd, err := wire.ParseAuthenticate(s.dec)
 	if err != nil {
@@ -188,7 +161,7 @@ func cmdAuthenticate(s *session, tag string, _ bool) error {
 	if text := s.nologin(); text != "" {
 		return s.noText(tag, "UNAVAILABLE", text)
 	}
-	srv, err := auth.NewServer(mech, credentialSource{s.st}, s.srv.opts.Auth)
+	srv, err := auth.NewServer(mech, s.srv.login, s.srv.opts.Auth)
 	if err != nil {
 		return s.noText(tag, "CANNOT", "Unsupported mechanism")
 	}
@@ -219,15 +192,15 @@ func cmdAuthenticate(s *session, tag string, _ bool) error {
 		}
 	}
 	authcid, authzid := srv.Identity()
-	info, err := s.st.LookupLogin(s.ctx, authcid)
+	who, err := s.srv.login.User(s.ctx, authcid)
 	if err != nil {
 		return s.loginFailed(tag, authcid)
 	}
-	if authzid != "" && !strings.EqualFold(authzid, authcid) && !strings.EqualFold(authzid, info.User) {
+	if authzid != "" && !strings.EqualFold(authzid, authcid) && !strings.EqualFold(authzid, who) {
 		// Acting as someone else needs powers this server does not give.
 		return s.noText(tag, "AUTHORIZATIONFAILED", "Not authorized to act as "+authzid)
 	}
-	return s.loggedIn(tag, info.User)
+	return s.loggedIn(tag, who)
 }
 
 // cmdEnable turns on the extensions the server has (RFC 5161).

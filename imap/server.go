@@ -37,13 +37,17 @@ type Options struct {
 	MaxBadCommands int
 	// FailedLoginDelay is waited after each failed login (0: 1 second).
 	FailedLoginDelay time.Duration
+	// Proxy checks the passwords of system accounts (see auth.Login);
+	// nil when there is none.
+	Proxy *auth.ProxyClient
 }
 
 // Server serves IMAP on any number of listeners.
 type Server struct {
-	st   *store.Store
-	opts Options
-	log  *slog.Logger
+	st    *store.Store
+	opts  Options
+	log   *slog.Logger
+	login *auth.Login
 
 	mu        sync.Mutex // protects listeners, sessions and closed
 	listeners map[net.Listener]struct{}
@@ -78,7 +82,7 @@ func New(st *store.Store, opts Options, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Server{st: st, opts: opts, log: log, listeners: map[net.Listener]struct{}{}, sessions: map[*session]struct{}{}}
+	return &Server{st: st, opts: opts, log: log, login: &auth.Login{Store: st, Proxy: opts.Proxy}, listeners: map[net.Listener]struct{}{}, sessions: map[*session]struct{}{}}
 }
 
 // Serve accepts plain IMAP connections (STARTTLS offered when TLS is set)

@@ -26,7 +26,16 @@ type CLI struct {
 	Quota       QuotaCmd       `cmd:"" help:"Set, show and list quota roots."`
 	Deliver     DeliverCmd     `cmd:"" help:"Deliver a message read from stdin."`
 	Reconstruct ReconstructCmd `cmd:"" help:"Rebuild mailbox indexes from the message files."`
+	Authproxy   AuthProxyCmd   `cmd:"" name:"authproxy" hidden:"" help:"Run the authentication proxy (serve starts it)."`
 }
+
+// standalone commands run without opening the store: serve opens it
+// itself, the authentication proxy never touches it. Neither can be sent
+// over the control socket.
+type standalone interface{ standalone() }
+
+func (*ServeCmd) standalone()     {}
+func (*AuthProxyCmd) standalone() {}
 
 // Globals are the flags every verb takes.
 type Globals struct {

@@ -16,8 +16,7 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
-
+	"mstore/auth"
 	"mstore/config"
 	"mstore/store"
 )
@@ -57,7 +56,7 @@ type controlServer struct {
 	st       *store.Store
 	cfg      *config.Config
 	log      *slog.Logger
-	allowUID func(uid uint32) bool
+	allowUID func(uid int) bool
 
 	ctx    context.Context // the commands' context, cancelled when shutdown stops waiting
 	cancel context.CancelFunc
@@ -85,10 +84,10 @@ func listenControl(path string, st *store.Store, cfg *config.Config, log *slog.L
 		ln.Close()
 		return nil, fmt.Errorf("control socket: %w", err)
 	}
-	self := uint32(os.Geteuid())
+	self := os.Geteuid()
 	ctx, cancel := context.WithCancel(context.Background())
 	return &controlServer{path: path, ln: ln, st: st, cfg: cfg, log: log,
-		allowUID: func(uid uint32) bool { return uid == 0 || uid == self },
+		allowUID: func(uid int) bool { return uid == 0 || uid == self },
 		ctx:      ctx, cancel: cancel, conns: map[*net.UnixConn]bool{}}, nil
 }
 
@@ -151,7 +150,7 @@ func (s *controlServer) handle(conn *net.UnixConn) {
 		s.mu.Unlock()
 		s.wg.Done()
 	}()
-	uid, err := peerUID(conn)
+	uid, err := auth.PeerUID(conn)
 	if err != nil {
 		s.log.Warn("control: peer credentials", "err", err)
 		out.write(frameStderr, []byte("mstore: the server cannot tell who you are\n"))
@@ -198,30 +197,12 @@ func execute(ctx context.Context, args []string, st *store.Store, cfg *config.Co
 	if err != nil {
 		return finish(stderr, err)
 	}
-	if _, ok := selected(kctx).(*ServeCmd); ok {
+	if _, ok := selected(kctx).(standalone); ok {
 		return finish(stderr, &store.Error{Kind: store.KindInUse,
 			Msg: fmt.Sprintf("store %s is in use by process %d, which is serving it", st.Dir(), os.Getpid())})
 	}
 	env := &Env{Ctx: ctx, Store: st, Config: cfg, Dir: st.Dir(), Stdin: stdin, Stdout: stdout, Stderr: stderr, Caller: store.System()}
 	return finish(stderr, kctx.Run(env))
-}
-
-func peerUID(c *net.UnixConn) (uint32, error) {
-	raw, err := c.SyscallConn()
-	if err != nil {
-		return 0, err
-	}
-	var cred *unix.Ucred
-	var cerr error
-	if err := raw.Control(func(fd uintptr) {
-		cred, cerr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
-	}); err != nil {
-		return 0, err
-	}
-	if cerr != nil {
-		return 0, cerr
-	}
-	return cred.Uid, nil
 }
 
 func readLine(br *bufio.Reader, max int) ([]byte, error) {

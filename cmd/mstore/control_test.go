@@ -167,7 +167,7 @@ func TestControlRefusesOtherUsers(t *testing.T) {
 		t.Errorf("control socket: %v, %v; want a socket of mode 0600", fi, err)
 	}
 	var seen []uint32
-	ctl.allowUID = func(uid uint32) bool { seen = append(seen, uid); return false }
+	ctl.allowUID = func(uid int) bool { seen = append(seen, uint32(uid)); return false }
 	go ctl.serve()
 	defer ctl.shutdown()
 

@@ -21,6 +21,7 @@ func startIMAP(ctx context.Context, d *doorEnv) (func() error, error) {
 		TLS:                d.TLS,
 		AllowPlaintextAuth: cfg.IMAP.AllowPlaintextAuth,
 		Auth:               auth.ServerOptions{DisableCRAMMD5: !cfg.Auth.CramMD5, DisableSCRAMSHA256: !cfg.Auth.ScramSHA256},
+		Proxy:              d.Proxy,
 	}, d.Log.With("door", "imap"))
 	var ls []net.Listener
 	fail := func(err error) (func() error, error) {

@@ -57,7 +57,7 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	}
 	env := &Env{Ctx: ctx, Config: cfg, Dir: cfg.Store.Path, Stdin: stdin, Stdout: stdout, Stderr: stderr, Caller: store.System()}
 	cmd := selected(kctx)
-	if _, ok := cmd.(*ServeCmd); ok {
+	if _, ok := cmd.(standalone); ok {
 		return finish(stderr, kctx.Run(env))
 	}
 	mode := stdinNone

@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"mstore/auth"
 	"mstore/config"
 	"mstore/store"
 )
@@ -41,6 +42,9 @@ type doorEnv struct {
 	Config *config.Config
 	TLS    *tls.Config // the configured or self-signed pair
 	Log    *slog.Logger
+	// Proxy checks system accounts' passwords; nil when the
+	// authentication proxy does not run.
+	Proxy *auth.ProxyClient
 	// Announce adds one "mstore: ..." line that serve prints under its
 	// readiness line; each listener announces its address ("imap on
 	// 127.0.0.1:1143").
@@ -119,7 +123,17 @@ func (c *ServeCmd) Run(env *Env) error {
 	go ctl.serve()
 	lines := []string{fmt.Sprintf("control on %s", cfg.ControlSocket())}
 
-	denv := &doorEnv{Store: st, Config: cfg, TLS: tlsConfig, Log: log,
+	proxy, stopProxy, err := startAuthProxy(env, os.Geteuid(), log)
+	if err != nil {
+		ctl.shutdown()
+		return err
+	}
+	defer stopProxy()
+	if proxy != nil {
+		lines = append(lines, fmt.Sprintf("authproxy on %s", proxy.Socket))
+	}
+
+	denv := &doorEnv{Store: st, Config: cfg, TLS: tlsConfig, Log: log, Proxy: proxy,
 		Announce: func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }}
 	var stops []func() error
 	stopDoors := func() {
@@ -145,6 +159,7 @@ func (c *ServeCmd) Run(env *Env) error {
 	for _, l := range lines {
 		say("%s", l)
 	}
+	say("ready")
 
 	<-ctx.Done()
 	log.Info("stopping")

@@ -1,0 +1,114 @@
+package auth
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// startProxy serves a proxy on accounts files in a temporary directory.
+func startProxy(t *testing.T, passwd, shadow string) ProxyClient {
+	t.Helper()
+	if !cryptAvailable {
+		t.Skip("built without cgo: no libcrypt")
+	}
+	dir := t.TempDir()
+	pw := filepath.Join(dir, "passwd")
+	sh := filepath.Join(dir, "shadow")
+	os.WriteFile(pw, []byte(passwd), 0o644)
+	os.WriteFile(sh, []byte(shadow), 0o600)
+	sock := filepath.Join(dir, "authproxy")
+	p := &ProxyServer{Shadow: sh, Passwd: pw, AllowUID: os.Getuid(), FailDelay: time.Millisecond}
+	go p.Serve(sock, -1)
+	t.Cleanup(func() { p.Close() })
+	for i := 0; i < 100; i++ {
+		if _, err := os.Stat(sock); err == nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return ProxyClient{Socket: sock}
+}
+
+func opensslHash(t *testing.T, alg, password string) string {
+	out, err := exec.Command("openssl", "passwd", alg, password).Output()
+	if err != nil {
+		t.Skipf("openssl passwd: %v", err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func TestProxyChecksShadowHashes(t *testing.T) {
+	sha512 := opensslHash(t, "-6", "kimpass")
+	sha256 := opensslHash(t, "-5", "leopass")
+	pc := startProxy(t,
+		"root:x:0:0::/root:/bin/sh\nkim:x:1001:1001::/home/kim:/bin/sh\nleo:x:1002:1002::/:/bin/sh\nlocked:x:1003:1003::/:/bin/sh\n",
+		"root:"+sha512+":1::::::\nkim:"+sha512+":1::::::\nleo:"+sha256+":1::::::\nlocked:!"+sha512+":1::::::\n")
+	ctx := context.Background()
+	for _, tc := range []struct {
+		user, pass string
+		want       bool
+	}{
+		{"kim", "kimpass", true},
+		{"kim", "wrong", false},
+		{"leo", "leopass", true},
+		{"root", "kimpass", false},   // never root
+		{"locked", "kimpass", false}, // a locked account
+		{"nobody", "x", false},
+		{"kim:x", "kimpass", false},
+	} {
+		got, err := pc.CheckSystemPassword(ctx, tc.user, tc.pass)
+		if err != nil || got != tc.want {
+			t.Errorf("%s/%s: %v, %v; want %v", tc.user, tc.pass, got, err, tc.want)
+		}
+	}
+}
+
+func TestProxyNotRunning(t *testing.T) {
+	pc := ProxyClient{Socket: filepath.Join(t.TempDir(), "none")}
+	if _, err := pc.CheckSystemPassword(context.Background(), "kim", "x"); err == nil || !strings.Contains(err.Error(), ErrNoProxy.Error()) {
+		t.Errorf("err = %v, want ErrNoProxy", err)
+	}
+}
+
+// TestProxyRealAccount checks a system account made with useradd and
+// chpasswd, whose hash is whatever the system writes (yescrypt on Debian).
+func TestProxyRealAccount(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root to add an account")
+	}
+	if !cryptAvailable {
+		t.Skip("built without cgo")
+	}
+	name := "mstproxy" + strings.ReplaceAll(time.Now().Format("150405.000"), ".", "")
+	if out, err := exec.Command("useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", name).CombinedOutput(); err != nil {
+		t.Skipf("useradd: %v %s", err, out)
+	}
+	defer exec.Command("userdel", name).Run()
+	cmd := exec.Command("chpasswd")
+	cmd.Stdin = strings.NewReader(name + ":real-secret\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("chpasswd: %v %s", err, out)
+	}
+	sock := filepath.Join(t.TempDir(), "authproxy")
+	p := &ProxyServer{AllowUID: -1, FailDelay: time.Millisecond}
+	go p.Serve(sock, -1)
+	defer p.Close()
+	for i := 0; i < 100; i++ {
+		if _, err := os.Stat(sock); err == nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	pc := ProxyClient{Socket: sock}
+	if ok, err := pc.CheckSystemPassword(context.Background(), name, "real-secret"); !ok || err != nil {
+		t.Errorf("right password: %v %v", ok, err)
+	}
+	if ok, _ := pc.CheckSystemPassword(context.Background(), name, "wrong"); ok {
+		t.Error("wrong password accepted")
+	}
+}
