@@ -212,7 +212,7 @@ func cmdEnable(s *session, tag string, _ bool) error {
 	var enabled []string
 	for _, c := range caps {
 		switch strings.ToUpper(string(c)) {
-		case string(imap.CapIMAP4rev2):
+		case strings.ToUpper(string(imap.CapIMAP4rev2)):
 			if !s.rev2 {
 				s.rev2, s.utf8 = true, true
 				s.enc.SetUTF8(true)
@@ -224,7 +224,7 @@ func cmdEnable(s *session, tag string, _ bool) error {
 				s.enc.SetUTF8(true)
 				enabled = append(enabled, "UTF8=ACCEPT")
 			}
-		case string(imap.CapCondStore):
+		case strings.ToUpper(string(imap.CapCondStore)):
 			if condstoreEnabled && !s.condstore {
 				s.condstore = true
 				enabled = append(enabled, string(imap.CapCondStore))

@@ -102,3 +102,14 @@ func TestSelectAndIdle(t *testing.T) {
 		t.Errorf("done: %q", l)
 	}
 }
+
+func TestEnableIMAP4rev2(t *testing.T) {
+	r := newTestEnv(t, Options{}).raw()
+	r.cmd("a", "LOGIN joe@foo.com secret")
+	if got := r.cmd("b", "ENABLE IMAP4rev2")[0]; got != "* ENABLED IMAP4rev2" {
+		t.Errorf("%q", got)
+	}
+	if got := r.cmd("c", "ENABLE imap4rev2 UTF8=ACCEPT")[0]; got != "* ENABLED" {
+		t.Errorf("enabling again: %q", got)
+	}
+}

@@ -380,3 +380,120 @@ func (s *Store) Append(ctx context.Context, c Caller, n MailboxName, r io.Reader
 	res := st.Commit(ctx, []Target{{Caller: c, Mailbox: n, Need: RightInsert, Flags: opts.Flags, Name: opts.Name}})[0]
 	return res, res.Err
 }
+
+// Batch is one message of CommitBatch.
+type Batch struct {
+	Staged *Staged
+	Flags  []string
+}
+
+// BatchResult gives the UIDs a CommitBatch assigned, in order.
+type BatchResult struct {
+	MailboxID   uint64
+	UIDValidity uint32
+	UIDs        []uint32
+}
+
+// CommitBatch stores several staged messages in one mailbox in one
+// transaction: all of them or, on any refusal (rights, quota, a mailbox
+// gone), none. IMAP's MULTIAPPEND needs that.
+func (s *Store) CommitBatch(ctx context.Context, t Target, msgs []Batch) (BatchResult, error) {
+	if len(msgs) == 0 {
+		return BatchResult{}, nil
+	}
+	name, err := checkMailboxName(t.Mailbox.Name)
+	if err != nil {
+		return BatchResult{}, err
+	}
+	t.Mailbox.Name = name
+	type item struct {
+		rec  msgRec
+		seen bool
+	}
+	items := make([]item, len(msgs))
+	var total int64
+	var mb *mailboxRec
+	err = s.meta.View(func(tx metaTx) error {
+		if mb, err = getMailboxByName(tx, t.Mailbox); err != nil {
+			return err
+		}
+		if t.Need != 0 {
+			if err := need(t.Caller, mb, t.Need, "store messages"); err != nil {
+				return err
+			}
+		}
+		for i, m := range msgs {
+			bits, kw, err := parseFlags(m.Flags)
+			if err != nil {
+				return err
+			}
+			var seen bool
+			bits, kw, seen = allowedFlags(t.Caller, mb, bits, kw)
+			items[i] = item{rec: msgRec{Flags: bits, Keywords: kw, Date: m.Staged.date.UnixNano(), Size: m.Staged.t.size}, seen: seen}
+			_, items[i].rec.Zone = zoneOf(m.Staged.date)
+			total += m.Staged.t.size
+		}
+		pre := &wtx{s: s}
+		pre.reset(tx)
+		return checkQuota(pre, mb, total, int64(len(msgs)))
+	})
+	if err != nil {
+		return BatchResult{}, err
+	}
+	n := uint32(len(msgs))
+	q, first, err := s.reserve(mb.ID, n)
+	if err != nil {
+		return BatchResult{}, err
+	}
+	removePlaced := func(k int) {
+		for i := 0; i < k; i++ {
+			s.blobs.Remove(mb.Partition, mb.ID, first+uint32(i))
+		}
+	}
+	for i, m := range msgs {
+		if err = s.blobs.Place(m.Staged.t, mb.Partition, mb.ID, first+uint32(i)); err != nil {
+			q.enter(s, first, n, nil)
+			removePlaced(i)
+			return BatchResult{}, err
+		}
+	}
+	if err = s.blobs.SyncMailbox(mb.Partition, mb.ID); err != nil {
+		q.enter(s, first, n, nil)
+		removePlaced(len(msgs))
+		return BatchResult{}, err
+	}
+	r := &writeReq{apply: func(w *wtx) error {
+		cur, err := w.mailbox(mb.ID)
+		if err != nil {
+			return err
+		}
+		// Refusals come before any write, so a failed batch leaves nothing.
+		if err := chargeQuota(w, cur, total, int64(n), true); err != nil {
+			return err
+		}
+		for i, it := range items {
+			uid := first + uint32(i)
+			shown, recorded, err := chooseName(w.tx, cur.ID, uid, "")
+			if err != nil {
+				return err
+			}
+			it.rec.Name = recorded
+			if err := insertMessage(w, cur, uid, it.rec, shown, msgs[i].Staged.struc, t.Caller, it.seen); err != nil {
+				return err
+			}
+		}
+		return nil
+	}}
+	q.enter(s, first, n, r)
+	<-r.done
+	if r.err != nil {
+		removePlaced(len(msgs))
+		return BatchResult{}, r.err
+	}
+	res := BatchResult{MailboxID: mb.ID, UIDValidity: mb.UIDValidity}
+	for i := uint32(0); i < n; i++ {
+		res.UIDs = append(res.UIDs, first+i)
+	}
+	s.stats.Appends.Add(uint64(n))
+	return res, nil
+}

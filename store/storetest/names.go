@@ -84,3 +84,35 @@ func MessageNames(t *testing.T, open Opener) {
 	must(t, s.SetACL(ctx, f.joe, arch, "ann", "lr"))
 	wantKind(t, s.SetInternalDate(ctx, f.ann, ai.ID, mv.UID, when), store.KindNoPerm, "date change without w")
 }
+
+// Batch: several staged messages go in together or not at all.
+func Batch(t *testing.T, open Opener) {
+	f := setup(t, open)
+	s := f.s
+	stage := func(i, size int) *store.Staged {
+		st, err := s.Stage(ctx, bytes.NewReader(message(i, size)), store.StageOptions{})
+		must(t, err)
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
+	res, err := s.CommitBatch(ctx, store.Target{Caller: f.joe, Mailbox: f.joeInbox, Need: store.RightInsert},
+		[]store.Batch{{Staged: stage(1, 100), Flags: []string{`\Seen`}}, {Staged: stage(2, 100)}})
+	must(t, err)
+	if len(res.UIDs) != 2 || res.UIDs[0] != 1 || res.UIDs[1] != 2 {
+		t.Errorf("batch result %+v", res)
+	}
+	if got := flagsOf(t, s, f.joe, res.MailboxID, 1); len(got) != 1 || got[0] != `\Seen` {
+		t.Errorf("flags of the first %v", got)
+	}
+	// Over quota by the second message: neither is stored.
+	must(t, s.SetQuota(ctx, sys, "foo.com/users/joe", nil, i64(3)))
+	_, err = s.CommitBatch(ctx, store.Target{Caller: f.joe, Mailbox: f.joeInbox, Need: store.RightInsert},
+		[]store.Batch{{Staged: stage(3, 100)}, {Staged: stage(4, 100)}})
+	wantKind(t, err, store.KindOverQuota, "batch past the quota")
+	if st := status(t, s, f.joe, f.joeInbox); st.Messages != 2 {
+		t.Errorf("a refused batch stored something: %d messages", st.Messages)
+	}
+	_, err = s.CommitBatch(ctx, store.Target{Caller: f.ann, Mailbox: f.joeInbox, Need: store.RightInsert},
+		[]store.Batch{{Staged: stage(5, 100)}})
+	wantKind(t, err, store.KindNotFound, "batch into another's mailbox")
+}

@@ -45,6 +45,7 @@ func All(t *testing.T, open Opener) {
 		{"ExpungeCopyMove", ExpungeCopyMove},
 		{"Rights", Rights},
 		{"MessageNames", MessageNames},
+		{"Batch", Batch},
 		{"Quota", Quota},
 		{"DomainQuota", DomainQuota},
 		{"QuotaConcurrent", QuotaConcurrent},
