@@ -70,4 +70,12 @@
 //
 // The package functions are safe for concurrent use. A [Server] is one
 // exchange with one client and must be driven from one goroutine at a time.
+//
+// # Remembered logins
+//
+// Login remembers a successful password check for ten minutes, so a client
+// that opens many connections pays for the slow hash once. It keeps an
+// HMAC of login and password under a key made at start and never written,
+// and the password hash the check was made against, so a password change
+// ends the remembering at once. Only the process's memory holds it.
 package auth

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"time"
 
 	"mstore/store"
 )
@@ -16,7 +18,16 @@ type Login struct {
 	Store *store.Store
 	// Proxy checks system accounts; nil when there is none.
 	Proxy *ProxyClient
+
+	cacheOnce sync.Once
+	cache     *verifiedCache
 }
+
+// Verified passwords are remembered this long (see verifiedCache).
+const (
+	verifiedTTL = 10 * time.Minute
+	verifiedMax = 100000
+)
 
 // Credentials is the CredentialSource of the challenge-response
 // mechanisms, which only store logins can use.
@@ -32,8 +43,16 @@ func (l *Login) Credentials(ctx context.Context, login string) (Credentials, err
 // as. A refusal is ErrAuthFailed (the cause wrapped for the log); any other
 // error means the check could not be made.
 func (l *Login) CheckPassword(ctx context.Context, login string, pw []byte) (string, error) {
+	l.cacheOnce.Do(func() { l.cache = newVerifiedCache(verifiedTTL, verifiedMax) })
+	info, lerr := l.Store.LookupLogin(ctx, login)
+	if lerr == nil && l.cache.hit(info.Login, info.Credentials.Hash, pw) {
+		return info.User, nil
+	}
 	err := checkPassword(ctx, storeOnly{l}, login, pw)
 	if err == nil {
+		if lerr == nil {
+			l.cache.put(info.Login, info.Credentials.Hash, pw)
+		}
 		return l.User(ctx, login)
 	}
 	if !errors.Is(err, ErrUnknownLogin) || l.Proxy == nil {
