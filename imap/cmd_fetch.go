@@ -1,0 +1,369 @@
+package imap
+
+import (
+	"io"
+	"slices"
+
+	"github.com/emersion/go-imap/v2"
+
+	"mstore/imap/wire"
+	"mstore/store"
+)
+
+func init() {
+	register("FETCH", command{fn: cmdFetch, states: selectedOnly, uid: true}, "BINARY")
+}
+
+// FETCH and UID FETCH (RFC 9051 section 6.4.5, RFC 3516, RFC 7162).
+//
+// Everything but sections comes from the index: flags, dates and sizes from
+// one Messages scan, envelope and body structure from the Structure the
+// store parsed at append. Message files are opened only for sections.
+//
+// \Seen, which BODY[...], BINARY[...], RFC822 and RFC822.TEXT set, is set
+// before any response is written, in one StoreFlags call for the whole
+// command, so that each response carries the flags the message now has.
+
+// fetchPlan is what a FETCH command needs, worked out once.
+type fetchPlan struct {
+	items        []wire.FetchItem
+	needStruct   bool // ENVELOPE, BODY, BODYSTRUCTURE, part sections, BINARY
+	needFile     bool // any section
+	setsSeen     bool // a section without .PEEK
+	flagsAsked   bool
+	uidAsked     bool
+	modseqAsked  bool
+	changedSince uint64
+	hasChanged   bool
+}
+
+func planFetch(cmd *wire.FetchCommand) *fetchPlan {
+	p := &fetchPlan{items: cmd.Items, changedSince: cmd.Options.ChangedSince, hasChanged: cmd.HasChangedSince}
+	for _, it := range cmd.Items {
+		switch it.Kind {
+		case wire.FetchItemFlags:
+			p.flagsAsked = true
+		case wire.FetchItemUID:
+			p.uidAsked = true
+		case wire.FetchItemModSeq:
+			p.modseqAsked = true
+		case wire.FetchItemEnvelope, wire.FetchItemBody, wire.FetchItemBodyStructure:
+			p.needStruct = true
+		case wire.FetchItemBodySection, wire.FetchItemRFC822, wire.FetchItemRFC822Header, wire.FetchItemRFC822Text:
+			p.needFile = true
+			p.needStruct = p.needStruct || len(it.Section.Part) > 0
+			p.setsSeen = p.setsSeen || !it.Section.Peek
+		case wire.FetchItemBinarySection:
+			p.needFile, p.needStruct = true, true
+			p.setsSeen = p.setsSeen || !it.Binary.Peek
+		case wire.FetchItemBinarySize:
+			p.needFile, p.needStruct = true, true
+		}
+	}
+	return p
+}
+
+func cmdFetch(s *session, tag string, uid bool) error {
+	cmd, err := wire.ParseFetch(s.dec, uid)
+	if err != nil {
+		return err
+	}
+	if cmd.Vanished {
+		return badf("VANISHED needs QRESYNC, which this server does not offer")
+	}
+	uids, err := s.uidsOf(cmd.NumSet)
+	if err != nil {
+		return err
+	}
+	p := planFetch(cmd)
+	if p.modseqAsked {
+		s.enableCondstore()
+	}
+	f := &fetcher{s: s, plan: p}
+	if p.setsSeen && !s.sel.readOnly {
+		if err := f.markSeen(uids); err != nil {
+			return s.no(tag, err)
+		}
+	}
+	if err := s.eachMessage(uids, f.message); err != nil {
+		return s.no(tag, err)
+	}
+	if f.unknownCTE {
+		return s.noText(tag, "UNKNOWN-CTE", "Cannot decode a part's content-transfer-encoding")
+	}
+	return s.ok(tag, "", "FETCH completed")
+}
+
+// fetcher writes the responses of one FETCH command.
+type fetcher struct {
+	s          *session
+	plan       *fetchPlan
+	seenSet    []uint32 // messages this command gave \Seen, ascending
+	unknownCTE bool
+	flags      []imap.Flag   // scratch
+	data       []sectionData // scratch, one per item
+	mf         mimeFile
+}
+
+func (f *fetcher) wanted(m *store.Message) bool {
+	return !f.plan.hasChanged || m.ModSeq > f.plan.changedSince
+}
+
+// markSeen sets \Seen on the messages to be fetched that lack it.
+func (f *fetcher) markSeen(uids []uint32) error {
+	s := f.s
+	var unseen []uint32
+	err := s.eachMessage(uids, func(m *store.Message) error {
+		if f.wanted(m) && !slices.Contains(m.Flags, store.FlagSeen) {
+			unseen = append(unseen, m.UID)
+		}
+		return nil
+	})
+	if err != nil || len(unseen) == 0 {
+		return err
+	}
+	changed, _, err := s.st.StoreFlags(s.ctx, s.caller, s.sel.id, unseen, store.FlagsAdd, []string{store.FlagSeen}, 0)
+	if store.KindOf(err) == store.KindNoPerm {
+		return nil // without right s, reading leaves \Seen alone
+	}
+	if err != nil {
+		return err
+	}
+	for _, c := range changed {
+		s.sel.own[c.ModSeq] = true
+		f.seenSet = append(f.seenSet, c.UID)
+	}
+	return nil
+}
+
+// message writes the FETCH response of one message, or nothing when the
+// message was expunged meanwhile.
+func (f *fetcher) message(m *store.Message) error {
+	s, p := f.s, f.plan
+	if !f.wanted(m) {
+		return nil
+	}
+	seq := s.sel.seqOf(m.UID)
+	if seq == 0 {
+		return nil
+	}
+	var st *store.Structure
+	if p.needStruct {
+		var err error
+		if st, err = s.st.Structure(s.ctx, s.caller, s.sel.id, m.UID); err != nil {
+			return skipExpunged(err)
+		}
+	}
+	var blob store.Blob
+	if p.needFile {
+		var err error
+		if blob, err = s.st.OpenMessage(s.ctx, s.caller, s.sel.id, m.UID); err != nil {
+			return skipExpunged(err)
+		}
+		defer blob.Close()
+		f.mf = mimeFile{r: blob, size: m.Size, st: st, buf: f.mf.buf}
+		if ok := f.prepareSections(); !ok {
+			f.unknownCTE = true
+			return nil
+		}
+	}
+	_, seenNow := slices.BinarySearch(f.seenSet, m.UID)
+
+	e := s.enc
+	e.Atom("*").SP().Number(seq).SP().Atom("FETCH").SP().BeginList()
+	for i, it := range p.items {
+		if i > 0 {
+			e.SP()
+		}
+		switch it.Kind {
+		case wire.FetchItemFlags:
+			e.Atom("FLAGS").SP().Flags(f.flagsOf(m))
+		case wire.FetchItemInternalDate:
+			e.Atom("INTERNALDATE").SP().DateTime(m.InternalDate)
+		case wire.FetchItemRFC822Size:
+			e.Atom("RFC822.SIZE").SP().Number64(uint64(m.Size))
+		case wire.FetchItemUID:
+			e.Atom("UID").SP().Number(m.UID)
+		case wire.FetchItemModSeq:
+			e.Atom("MODSEQ").SP().BeginList().Number64(m.ModSeq).EndList()
+		case wire.FetchItemEnvelope:
+			env := wire.Envelope{Parsed: st.Envelope}
+			if st.DateRaw != "" {
+				env.Date = &st.DateRaw
+			}
+			e.Atom("ENVELOPE").SP().Envelope(env)
+		case wire.FetchItemBody:
+			e.Atom("BODY").SP().Body(st.Body)
+		case wire.FetchItemBodyStructure:
+			e.Atom("BODYSTRUCTURE").SP().BodyStructure(st.Body)
+		case wire.FetchItemBinarySize:
+			e.Atom(it.Name).SP().Number64(uint64(f.data[i].n))
+		case wire.FetchItemBinarySection:
+			e.Atom(it.Name).SP()
+			f.literal(blob, f.data[i], true)
+		default: // the BODY[...] and RFC822 sections
+			e.Atom(it.Name).SP()
+			f.literal(blob, f.data[i], false)
+		}
+	}
+	if seenNow && !p.flagsAsked {
+		e.SP().Atom("FLAGS").SP().Flags(f.flagsOf(m))
+	}
+	// RFC 7162 section 3.2.4: with CONDSTORE on, a change of flags comes
+	// with UID and MODSEQ.
+	if seenNow && s.condstore && !p.uidAsked {
+		e.SP().Atom("UID").SP().Number(m.UID)
+	}
+	if seenNow && s.condstore && !p.modseqAsked {
+		e.SP().Atom("MODSEQ").SP().BeginList().Number64(m.ModSeq).EndList()
+	}
+	e.EndList().CRLF()
+	return e.Err()
+}
+
+// prepareSections resolves every section of the message before anything
+// of its response is written; false means a part has an encoding BINARY
+// cannot undo.
+func (f *fetcher) prepareSections() bool {
+	if cap(f.data) < len(f.plan.items) {
+		f.data = make([]sectionData, len(f.plan.items))
+	}
+	f.data = f.data[:len(f.plan.items)]
+	for i, it := range f.plan.items {
+		switch it.Kind {
+		case wire.FetchItemBodySection, wire.FetchItemRFC822, wire.FetchItemRFC822Header, wire.FetchItemRFC822Text:
+			f.data[i] = f.mf.bodySection(it.Section)
+		case wire.FetchItemBinarySection:
+			d, ok := f.mf.binaryPart(it.Binary.Part)
+			if !ok {
+				return false
+			}
+			f.data[i] = d.cut(it.Binary.Partial)
+		case wire.FetchItemBinarySize:
+			d, ok := f.mf.binaryPart(it.BinarySize.Part)
+			if !ok {
+				return false
+			}
+			f.data[i] = d
+		}
+	}
+	return true
+}
+
+// literal sends a section: bytes made for it, or a range of the file
+// streamed (sendfile where the connection allows).
+func (f *fetcher) literal(blob store.Blob, d sectionData, binary bool) {
+	e := f.s.enc
+	if d.mem {
+		if binary && slices.Contains(d.b, 0) {
+			e.Literal8(readerOf(d.b), d.n)
+		} else {
+			e.LiteralBytes(d.b)
+		}
+		return
+	}
+	if _, err := blob.Seek(d.off, io.SeekStart); err != nil {
+		e.Literal(failingReader{err}, d.n)
+		return
+	}
+	if binary {
+		// A range sent as BINARY is not decoded: it may hold NUL only as a
+		// binary-encoded part, which needs literal8.
+		e.Literal8(blob, d.n)
+		return
+	}
+	e.Literal(blob, d.n)
+}
+
+func (f *fetcher) flagsOf(m *store.Message) []imap.Flag {
+	f.flags = f.flags[:0]
+	for _, fl := range m.Flags {
+		f.flags = append(f.flags, imap.Flag(fl))
+	}
+	return f.flags
+}
+
+// skipExpunged turns "expunged meanwhile" into nothing to send.
+func skipExpunged(err error) error {
+	if store.KindOf(err) == store.KindExpunged {
+		return nil
+	}
+	return err
+}
+
+type failingReader struct{ err error }
+
+func (r failingReader) Read([]byte) (int, error) { return 0, r.err }
+
+type bytesReader struct{ b []byte }
+
+func (r *bytesReader) Read(p []byte) (int, error) {
+	if len(r.b) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, r.b)
+	r.b = r.b[n:]
+	return n, nil
+}
+
+func readerOf(b []byte) io.Reader { return &bytesReader{b} }
+
+// eachMessage calls fn for the messages of uids (ascending) that the store
+// still has, in UID order. It reads the index in batches so that no read
+// transaction stays open while fn writes to the client, and starts a new
+// scan at the next wanted UID rather than reading long runs it does not
+// want.
+func (s *session) eachMessage(uids []uint32, fn func(*store.Message) error) error {
+	const batch, maxGap = 256, 32
+	buf := make([]store.Message, 0, min(batch, len(uids)))
+	for i := 0; i < len(uids); {
+		buf = buf[:0]
+		stopped, gap := false, 0
+		err := s.st.Messages(s.ctx, s.caller, s.sel.id, uids[i], func(m store.Message) bool {
+			for i < len(uids) && uids[i] < m.UID {
+				i++ // gone from the store
+			}
+			if i == len(uids) {
+				stopped = true
+				return false
+			}
+			if uids[i] != m.UID {
+				gap++
+				stopped = gap >= maxGap
+				return !stopped
+			}
+			buf = append(buf, m)
+			i++
+			gap = 0
+			stopped = len(buf) == batch || i == len(uids)
+			return !stopped
+		})
+		if err != nil {
+			return err
+		}
+		for k := range buf {
+			if err := fn(&buf[k]); err != nil {
+				return err
+			}
+		}
+		if !stopped {
+			break // the scan reached the end of the mailbox
+		}
+	}
+	return nil
+}
+
+// enableCondstore turns CONDSTORE on for the session when a command uses
+// it (RFC 7162 section 3.1), telling the mailbox's HIGHESTMODSEQ then.
+func (s *session) enableCondstore() {
+	if s.condstore || !condstoreEnabled {
+		return
+	}
+	s.condstore = true
+	if s.sel == nil {
+		return
+	}
+	if info, err := s.st.MailboxByID(s.ctx, s.caller, s.sel.id); err == nil {
+		s.enc.Atom("* OK [HIGHESTMODSEQ ").Number64(info.HighestModSeq).Atom("] Highest").CRLF()
+	}
+}
