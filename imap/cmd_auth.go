@@ -226,7 +226,7 @@ func cmdEnable(s *session, tag string, _ bool) error {
 			}
 		case strings.ToUpper(string(imap.CapCondStore)):
 			if condstoreEnabled && !s.condstore {
-				s.condstore = true
+				s.enableCondstore()
 				enabled = append(enabled, string(imap.CapCondStore))
 			}
 		}

@@ -80,12 +80,17 @@ func cmdFetch(s *session, tag string, uid bool) error {
 		s.enableCondstore()
 	}
 	f := &fetcher{s: s, plan: p}
+	if p.needFile {
+		if f.open, err = s.st.MessageOpener(s.ctx, s.caller, s.sel.id); err != nil {
+			return s.no(tag, err)
+		}
+	}
 	if p.setsSeen && !s.sel.readOnly {
 		if err := f.markSeen(uids); err != nil {
 			return s.no(tag, err)
 		}
 	}
-	if err := s.eachMessage(uids, f.message); err != nil {
+	if err := s.eachMessage(uids, p.needStruct, f.message); err != nil {
 		return s.no(tag, err)
 	}
 	if f.unknownCTE {
@@ -98,7 +103,8 @@ func cmdFetch(s *session, tag string, uid bool) error {
 type fetcher struct {
 	s          *session
 	plan       *fetchPlan
-	seenSet    []uint32 // messages this command gave \Seen, ascending
+	open       store.Opener // bodies, after one rights check
+	seenSet    []uint32     // messages this command gave \Seen, ascending
 	unknownCTE bool
 	flags      []imap.Flag   // scratch
 	data       []sectionData // scratch, one per item
@@ -113,7 +119,7 @@ func (f *fetcher) wanted(m *store.Message) bool {
 func (f *fetcher) markSeen(uids []uint32) error {
 	s := f.s
 	var unseen []uint32
-	err := s.eachMessage(uids, func(m *store.Message) error {
+	err := s.eachMessage(uids, false, func(m *store.Message, _ *store.Structure) error {
 		if f.wanted(m) && !slices.Contains(m.Flags, store.FlagSeen) {
 			unseen = append(unseen, m.UID)
 		}
@@ -138,7 +144,7 @@ func (f *fetcher) markSeen(uids []uint32) error {
 
 // message writes the FETCH response of one message, or nothing when the
 // message was expunged meanwhile.
-func (f *fetcher) message(m *store.Message) error {
+func (f *fetcher) message(m *store.Message, st *store.Structure) error {
 	s, p := f.s, f.plan
 	if !f.wanted(m) {
 		return nil
@@ -147,17 +153,10 @@ func (f *fetcher) message(m *store.Message) error {
 	if seq == 0 {
 		return nil
 	}
-	var st *store.Structure
-	if p.needStruct {
-		var err error
-		if st, err = s.st.Structure(s.ctx, s.caller, s.sel.id, m.UID); err != nil {
-			return skipExpunged(err)
-		}
-	}
 	var blob store.Blob
 	if p.needFile {
 		var err error
-		if blob, err = s.st.OpenMessage(s.ctx, s.caller, s.sel.id, m.UID); err != nil {
+		if blob, err = f.open(m.UID); err != nil {
 			return skipExpunged(err)
 		}
 		defer blob.Close()
@@ -308,49 +307,11 @@ func (r *bytesReader) Read(p []byte) (int, error) {
 
 func readerOf(b []byte) io.Reader { return &bytesReader{b} }
 
-// eachMessage calls fn for the messages of uids (ascending) that the store
-// still has, in UID order. It reads the index in batches so that no read
-// transaction stays open while fn writes to the client, and starts a new
-// scan at the next wanted UID rather than reading long runs it does not
-// want.
-func (s *session) eachMessage(uids []uint32, fn func(*store.Message) error) error {
-	const batch, maxGap = 256, 32
-	buf := make([]store.Message, 0, min(batch, len(uids)))
-	for i := 0; i < len(uids); {
-		buf = buf[:0]
-		stopped, gap := false, 0
-		err := s.st.Messages(s.ctx, s.caller, s.sel.id, uids[i], func(m store.Message) bool {
-			for i < len(uids) && uids[i] < m.UID {
-				i++ // gone from the store
-			}
-			if i == len(uids) {
-				stopped = true
-				return false
-			}
-			if uids[i] != m.UID {
-				gap++
-				stopped = gap >= maxGap
-				return !stopped
-			}
-			buf = append(buf, m)
-			i++
-			gap = 0
-			stopped = len(buf) == batch || i == len(uids)
-			return !stopped
-		})
-		if err != nil {
-			return err
-		}
-		for k := range buf {
-			if err := fn(&buf[k]); err != nil {
-				return err
-			}
-		}
-		if !stopped {
-			break // the scan reached the end of the mailbox
-		}
-	}
-	return nil
+// eachMessage calls fn for the messages of uids still in the store, in
+// order, with their parsed structure when withStruct; the store reads them
+// in batches, one transaction each, none open while fn writes.
+func (s *session) eachMessage(uids []uint32, withStruct bool, fn func(*store.Message, *store.Structure) error) error {
+	return s.st.FetchMessages(s.ctx, s.caller, s.sel.id, uids, store.FetchOptions{Structure: withStruct}, fn)
 }
 
 // enableCondstore turns CONDSTORE on for the session when a command uses

@@ -121,6 +121,25 @@ func cmdSearch(s *session, tag string, uid bool) error {
 	return s.ok(tag, "", "SEARCH completed")
 }
 
+// needsMessage reports whether criteria look past the index (header,
+// sent date, body text), so the search reads structures and opens files.
+func needsMessage(c *imap.SearchCriteria) bool {
+	if len(c.Header) > 0 || len(c.Body) > 0 || len(c.Text) > 0 || !c.SentSince.IsZero() || !c.SentBefore.IsZero() {
+		return true
+	}
+	for i := range c.Not {
+		if needsMessage(&c.Not[i]) {
+			return true
+		}
+	}
+	for i := range c.Or {
+		if needsMessage(&c.Or[i][0]) || needsMessage(&c.Or[i][1]) {
+			return true
+		}
+	}
+	return false
+}
+
 type searchHit struct {
 	seq, uid uint32
 	modseq   uint64
@@ -135,7 +154,14 @@ func (s *session) search(c *imap.SearchCriteria) ([]searchHit, error) {
 	}
 	defer x.close()
 	var hits []searchHit
-	err := s.eachMessage(s.candidates(c, x), func(m *store.Message) error {
+	withStruct := needsMessage(c)
+	if withStruct {
+		var err error
+		if x.open, err = s.st.MessageOpener(s.ctx, s.caller, sel.id); err != nil {
+			return nil, err
+		}
+	}
+	err := s.eachMessage(s.candidates(c, x), withStruct, func(m *store.Message, st *store.Structure) error {
 		if err := s.ctx.Err(); err != nil {
 			return err
 		}
@@ -143,7 +169,7 @@ func (s *session) search(c *imap.SearchCriteria) ([]searchHit, error) {
 		if seq == 0 {
 			return nil
 		}
-		x.reset(m, seq)
+		x.reset(m, seq, st)
 		if x.match(c) {
 			hits = append(hits, searchHit{seq: seq, uid: m.UID, modseq: m.ModSeq})
 		}

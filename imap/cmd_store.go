@@ -54,7 +54,7 @@ func cmdStore(s *session, tag string, uid bool) error {
 	case len(uids) == 0:
 	case cmd.HasUnchangedSince && cmd.Options.UnchangedSince == 0:
 		// Every message has a modseq above 0: all fail (RFC 7162).
-		err = s.eachMessage(uids, func(m *store.Message) error {
+		err = s.eachMessage(uids, false, func(m *store.Message, _ *store.Structure) error {
 			failed = append(failed, m.UID)
 			return nil
 		})
@@ -132,7 +132,7 @@ func (s *session) storeReplies(uids []uint32, changed []store.FlagChange, failed
 			rest = append(rest, u)
 		}
 	}
-	return s.eachMessage(rest, func(m *store.Message) error {
+	return s.eachMessage(rest, false, func(m *store.Message, _ *store.Structure) error {
 		reply(m.UID, m.Flags, m.ModSeq)
 		return nil
 	})

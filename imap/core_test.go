@@ -113,3 +113,14 @@ func TestEnableIMAP4rev2(t *testing.T) {
 		t.Errorf("enabling again: %q", got)
 	}
 }
+
+func TestEnableCondstoreTellsHighestModseq(t *testing.T) {
+	e := newTestEnv(t, Options{})
+	r := e.raw()
+	r.cmd("a", "LOGIN joe@foo.com secret")
+	r.cmd("b", "SELECT INBOX")
+	got := r.cmd("c", "ENABLE CONDSTORE")
+	if len(got) < 3 || !strings.HasPrefix(got[0], "* OK [HIGHESTMODSEQ ") || got[1] != "* ENABLED CONDSTORE" {
+		t.Errorf("%q", got)
+	}
+}

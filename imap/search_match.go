@@ -58,8 +58,9 @@ const (
 // matcher holds what is known of the message being judged.
 type matcher struct {
 	s      *session
-	nMsgs  uint32 // "*" in sequence sets
-	maxUID uint32 // "*" in UID sets
+	open   store.Opener // bodies of the selected mailbox
+	nMsgs  uint32       // "*" in sequence sets
+	maxUID uint32       // "*" in UID sets
 	needle map[string][]byte
 
 	m   *store.Message
@@ -94,7 +95,7 @@ type headerField struct {
 
 // reset prepares the matcher for another message, keeping its buffers
 // unless a big message made them big.
-func (x *matcher) reset(m *store.Message, seq uint32) {
+func (x *matcher) reset(m *store.Message, seq uint32, st *store.Structure) {
 	if x.blob != nil {
 		x.blob.Close()
 	}
@@ -102,8 +103,8 @@ func (x *matcher) reset(m *store.Message, seq uint32) {
 	if cap(raw) > keepBuffer {
 		raw, body = nil, nil
 	}
-	*x = matcher{s: x.s, nMsgs: x.nMsgs, maxUID: x.maxUID, needle: x.needle, m: m, seq: seq,
-		mf: mimeFile{buf: x.mf.buf}, fold: x.fold[:0], raw: raw, body: body}
+	*x = matcher{s: x.s, nMsgs: x.nMsgs, maxUID: x.maxUID, needle: x.needle, m: m, seq: seq, open: x.open,
+		st: st, stDone: st != nil, mf: mimeFile{buf: x.mf.buf}, fold: x.fold[:0], raw: raw, body: body}
 }
 
 // keepBuffer is the largest read buffer kept from one message to the next.
@@ -325,7 +326,15 @@ func (x *matcher) file() bool {
 	if x.failed {
 		return false
 	}
-	b, err := x.s.st.OpenMessage(x.s.ctx, x.s.caller, x.s.sel.id, x.m.UID)
+	if x.open == nil {
+		op, err := x.s.st.MessageOpener(x.s.ctx, x.s.caller, x.s.sel.id)
+		if err != nil {
+			x.failed = true
+			return false
+		}
+		x.open = op
+	}
+	b, err := x.open(x.m.UID)
 	if err != nil {
 		x.failed = true
 		return false

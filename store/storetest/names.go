@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -115,4 +116,44 @@ func Batch(t *testing.T, open Opener) {
 	_, err = s.CommitBatch(ctx, store.Target{Caller: f.ann, Mailbox: f.joeInbox, Need: store.RightInsert},
 		[]store.Batch{{Staged: stage(5, 100)}})
 	wantKind(t, err, store.KindNotFound, "batch into another's mailbox")
+}
+
+// FetchMany: FetchMessages returns what Message and Structure return, for
+// many messages at once, skipping UIDs that are gone; MessageOpener opens
+// bodies after one rights check.
+func FetchMany(t *testing.T, open Opener) {
+	f := setup(t, open)
+	s := f.s
+	id := f.joeInboxI.ID
+	var uids []uint32
+	for i := 0; i < 600; i++ {
+		uids = append(uids, appendMsg(t, s, f.joe, f.joeInbox, message(i, 200)).UID)
+	}
+	_, err := s.Expunge(ctx, f.joe, id, []uint32{5, 300}, store.ExpungeOptions{})
+	must(t, err)
+	var got []uint32
+	err = s.FetchMessages(ctx, f.joe, id, append(uids, 9999), store.FetchOptions{Structure: true}, func(m *store.Message, st *store.Structure) error {
+		got = append(got, m.UID)
+		one, err := s.Message(ctx, f.joe, id, m.UID)
+		if err != nil || one.Size != m.Size || !one.InternalDate.Equal(m.InternalDate) {
+			t.Fatalf("uid %d: %+v vs %+v (%v)", m.UID, m, one, err)
+		}
+		if st == nil || st.Envelope.Subject != fmt.Sprintf("message %d", m.UID-1) {
+			t.Fatalf("uid %d: structure %+v", m.UID, st)
+		}
+		return nil
+	})
+	must(t, err)
+	if len(got) != 598 || got[4] != 6 || got[len(got)-1] != 600 {
+		t.Errorf("fetched %d messages, first gap at %v", len(got), got[3:6])
+	}
+	_, err = s.MessageOpener(ctx, f.ann, id)
+	wantKind(t, err, store.KindNotFound, "opener without rights")
+	op, err := s.MessageOpener(ctx, f.joe, id)
+	must(t, err)
+	b, err := op(7)
+	must(t, err)
+	b.Close()
+	_, err = op(5)
+	wantKind(t, err, store.KindExpunged, "opening an expunged message")
 }

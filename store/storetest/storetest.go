@@ -46,6 +46,7 @@ func All(t *testing.T, open Opener) {
 		{"Rights", Rights},
 		{"MessageNames", MessageNames},
 		{"Batch", Batch},
+		{"FetchMany", FetchMany},
 		{"Quota", Quota},
 		{"DomainQuota", DomainQuota},
 		{"QuotaConcurrent", QuotaConcurrent},
