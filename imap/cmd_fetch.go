@@ -186,7 +186,11 @@ func (f *fetcher) message(m *store.Message, st *store.Structure) error {
 		case wire.FetchItemModSeq:
 			e.Atom("MODSEQ").SP().BeginList().Number64(m.ModSeq).EndList()
 		case wire.FetchItemEnvelope:
-			env := wire.Envelope{Parsed: st.Envelope}
+			// The envelope as written: RFC 3501 leaves decoding to clients.
+			env := wire.Envelope{Parsed: st.Raw}
+			if st.Raw == nil {
+				env.Parsed = st.Envelope
+			}
 			if st.DateRaw != "" {
 				env.Date = &st.DateRaw
 			}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-message/textproto"
 )
 
@@ -17,7 +16,10 @@ import (
 // its envelope and MIME body structure. It is kept in the index so that no
 // FETCH, SEARCH or listing parses the message again.
 type Structure struct {
+	// Envelope is decoded: encoded words in UTF-8, for matching and
+	// reading. Raw is the same as written, for IMAP's ENVELOPE.
 	Envelope *imap.Envelope
+	Raw      *imap.Envelope
 	// DateRaw is the Date header field as written, which IMAP's ENVELOPE
 	// returns; Envelope.Date is its parsed form (zero when unparsable).
 	DateRaw string
@@ -29,7 +31,7 @@ type Structure struct {
 
 // parserVersion changes when parsing improves, so that old cache entries
 // can be recognised and parsed again.
-const parserVersion = 1
+const parserVersion = 2
 
 // parseMessage extracts the structure of a message. Broken MIME never
 // fails an append: a message whose header cannot be read becomes one
@@ -45,9 +47,11 @@ func parseMessage(ra io.ReaderAt, size int64) (st *Structure) {
 	if err != nil {
 		return fallbackStructure(size, hs)
 	}
-	env := imapserver.ExtractEnvelope(hdr)
-	body := imapserver.ExtractBodyStructure(io.NewSectionReader(ra, 0, size))
-	return &Structure{Envelope: env, DateRaw: unfold(hdr.Get("Date")), Body: body, HeaderSize: hs}
+	raw, decoded := envelopes(hdr)
+	br := bufio.NewReaderSize(io.NewSectionReader(ra, 0, size), 16<<10)
+	h, _ := textproto.ReadHeader(br)
+	body := extractStructure(h, br, false, 0)
+	return &Structure{Envelope: decoded, Raw: raw, DateRaw: unfold(hdr.Get("Date")), Body: body, HeaderSize: hs}
 }
 
 // scanHeaderSize finds where the header ends: after the first empty line,
@@ -71,6 +75,7 @@ func scanHeaderSize(r io.Reader) int64 {
 func fallbackStructure(size, headerSize int64) *Structure {
 	return &Structure{
 		Envelope:   &imap.Envelope{},
+		Raw:        &imap.Envelope{},
 		HeaderSize: headerSize,
 		Body: &imap.BodyStructureSinglePart{Type: "text", Subtype: "plain",
 			Params: map[string]string{"charset": "us-ascii"}, Size: uint32(min(size-headerSize, 1<<32-1)),
@@ -93,15 +98,20 @@ func (st *Structure) encode() []byte {
 	e.i(st.HeaderSize)
 	e.s(st.DateRaw)
 	encodeEnvelope(&e, st.Envelope)
+	encodeEnvelope(&e, st.Raw)
 	encodeBody(&e, st.Body)
 	return e.b
 }
 
 func decodeStructure(b []byte) (*Structure, error) {
 	d := decoder{b: b}
-	d.version(parserVersion)
+	if d.version(parserVersion) != parserVersion {
+		// A record of an older parser: the reader parses the file again.
+		return nil, errCorrupt
+	}
 	st := &Structure{HeaderSize: d.i(), DateRaw: d.s()}
 	st.Envelope = decodeEnvelope(&d)
+	st.Raw = decodeEnvelope(&d)
 	st.Body = decodeBody(&d, 0)
 	if d.err != nil {
 		return nil, d.err

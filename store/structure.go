@@ -1,0 +1,143 @@
+package store
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"mime"
+	"strings"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-message/textproto"
+)
+
+// The MIME structure of a message, as IMAP's BODYSTRUCTURE describes it.
+// Parts are split with go-message's multipart reader, so that the byte
+// ranges IMAP's section fetches cut agree with the sizes given here; the
+// rest is ours, to follow RFC 2045 and 2046 where a plain reading would
+// not: a missing or malformed Content-Type is text/plain; charset=us-ascii
+// (message/rfc822 inside multipart/digest), and line counts count a last
+// line without its line end.
+
+func extractStructure(h textproto.Header, body io.Reader, inDigest bool, depth int) imap.BodyStructure {
+	mediaType, params := contentType(h, inDigest)
+	primary, sub, _ := strings.Cut(mediaType, "/")
+	if primary == "multipart" && depth < maxBodyDepth {
+		bs := &imap.BodyStructureMultiPart{Subtype: sub}
+		mr := textproto.NewMultipartReader(body, params["boundary"])
+		digest := strings.EqualFold(sub, "digest")
+		for {
+			part, err := mr.NextPart()
+			if part == nil || err != nil {
+				break
+			}
+			bs.Children = append(bs.Children, extractStructure(part.Header, part, digest, depth+1))
+		}
+		bs.Extended = &imap.BodyStructureMultiPartExt{Params: params, Disposition: disposition(h),
+			Language: languages(h), Location: h.Get("Content-Location")}
+		return bs
+	}
+	b, _ := io.ReadAll(body)
+	bs := &imap.BodyStructureSinglePart{Type: primary, Subtype: sub, Params: params,
+		ID: h.Get("Content-Id"), Description: h.Get("Content-Description"),
+		Encoding: h.Get("Content-Transfer-Encoding"), Size: uint32(min(len(b), 1<<32-1))}
+	if (mediaType == "message/rfc822" || mediaType == "message/global") && depth < maxBodyDepth {
+		br := bufio.NewReader(bytes.NewReader(b))
+		ch, _ := textproto.ReadHeader(br)
+		raw, _ := envelopes(ch)
+		bs.MessageRFC822 = &imap.BodyStructureMessageRFC822{Envelope: raw,
+			BodyStructure: extractStructure(ch, br, false, depth+1), NumLines: countLines(b)}
+	}
+	if primary == "text" {
+		bs.Text = &imap.BodyStructureText{NumLines: countLines(b)}
+	}
+	bs.Extended = &imap.BodyStructureSinglePartExt{Disposition: disposition(h), Language: languages(h),
+		Location: h.Get("Content-Location")}
+	return bs
+}
+
+// contentType reads Content-Type with RFC 2045's defaults.
+func contentType(h textproto.Header, inDigest bool) (string, map[string]string) {
+	v := h.Get("Content-Type")
+	if strings.TrimSpace(v) == "" {
+		if inDigest {
+			return "message/rfc822", nil
+		}
+		return "text/plain", map[string]string{"charset": "us-ascii"}
+	}
+	t, params, err := mime.ParseMediaType(v)
+	if err != nil || !strings.Contains(t, "/") {
+		// Keep a readable type whose parameters alone are broken.
+		if t, _, _ = strings.Cut(v, ";"); validMediaType(strings.TrimSpace(t)) {
+			return strings.ToLower(strings.TrimSpace(t)), nil
+		}
+		return "text/plain", map[string]string{"charset": "us-ascii"}
+	}
+	for k, p := range params {
+		params[k] = decodeWords(p)
+	}
+	return t, params
+}
+
+// validMediaType accepts "type/subtype" of RFC 2045 tokens.
+func validMediaType(t string) bool {
+	a, b, ok := strings.Cut(t, "/")
+	return ok && isToken(a) && isToken(b)
+}
+
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`()<>@,;:\"/[]?=`, c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func disposition(h textproto.Header) *imap.BodyStructureDisposition {
+	v := h.Get("Content-Disposition")
+	if strings.TrimSpace(v) == "" {
+		return nil
+	}
+	d, params, err := mime.ParseMediaType(v)
+	if err != nil {
+		d, _, _ = strings.Cut(v, ";")
+		d = strings.ToLower(strings.TrimSpace(d))
+		if !isToken(d) {
+			return nil
+		}
+		params = nil
+	}
+	for k, p := range params {
+		params[k] = decodeWords(p)
+	}
+	return &imap.BodyStructureDisposition{Value: d, Params: params}
+}
+
+func languages(h textproto.Header) []string {
+	v := h.Get("Content-Language")
+	if v == "" {
+		return nil
+	}
+	var out []string
+	for _, l := range strings.Split(v, ",") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// countLines counts the lines of a body: its line ends, plus one for a last
+// line that has none.
+func countLines(b []byte) int64 {
+	n := int64(bytes.Count(b, []byte{'\n'}))
+	if len(b) > 0 && b[len(b)-1] != '\n' {
+		n++
+	}
+	return n
+}
