@@ -17,5 +17,6 @@ require (
 require (
 	github.com/alecthomas/kong v1.17.0 // indirect
 	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6 // indirect
+	github.com/hanwen/go-fuse/v2 v2.12.1 // indirect
 	golang.org/x/text v0.44.0 // indirect
 )
