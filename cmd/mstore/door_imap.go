@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"net"
 
 	"mstore/auth"
 	"mstore/imap"
@@ -23,29 +22,19 @@ func startIMAP(ctx context.Context, d *doorEnv) (func() error, error) {
 		Auth:               auth.ServerOptions{DisableCRAMMD5: !cfg.Auth.CramMD5, DisableSCRAMSHA256: !cfg.Auth.ScramSHA256},
 		Proxy:              d.Proxy,
 	}, d.Log.With("door", "imap"))
-	var ls []net.Listener
-	fail := func(err error) (func() error, error) {
-		for _, l := range ls {
-			l.Close()
-		}
+	plain, err := listenAll(d, "imap", cfg.IMAP.Listen)
+	if err != nil {
 		return nil, err
 	}
-	for _, addr := range cfg.IMAP.Listen {
-		l, err := net.Listen("tcp", addr)
-		if err != nil {
-			return fail(err)
-		}
-		ls = append(ls, l)
-		d.Announce("imap on %s", l.Addr())
+	tlsLs, err := listenAll(d, "imaps", cfg.IMAP.TLSListen)
+	if err != nil {
+		closeAll(plain)
+		return nil, err
+	}
+	for _, l := range plain {
 		go srv.Serve(l)
 	}
-	for _, addr := range cfg.IMAP.TLSListen {
-		l, err := net.Listen("tcp", addr)
-		if err != nil {
-			return fail(err)
-		}
-		ls = append(ls, l)
-		d.Announce("imaps on %s", l.Addr())
+	for _, l := range tlsLs {
 		go srv.ServeTLS(l)
 	}
 	return srv.Close, nil

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -170,4 +171,26 @@ func (c *ServeCmd) Run(env *Env) error {
 	}
 	say("stopped serving %s", env.Dir)
 	return nil
+}
+
+// listenAll binds every address of a door, announcing each as "NAME on
+// ADDR"; on a failure it closes those already bound.
+func listenAll(d *doorEnv, name string, addrs []string) ([]net.Listener, error) {
+	var ls []net.Listener
+	for _, addr := range addrs {
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			closeAll(ls)
+			return nil, err
+		}
+		ls = append(ls, l)
+		d.Announce("%s on %s", name, l.Addr())
+	}
+	return ls, nil
+}
+
+func closeAll(ls []net.Listener) {
+	for _, l := range ls {
+		l.Close()
+	}
 }
