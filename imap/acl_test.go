@@ -100,8 +100,8 @@ func TestQuotaCommands(t *testing.T) {
 	}
 }
 
-// TestImaplibACLQuota drives the ACL and QUOTA commands and CRAM-MD5 with
-// Python's imaplib, an independent client.
+// TestImaplibACLQuota drives the ACL and QUOTA commands, NAMESPACE, CRAM-MD5
+// and an APPEND over quota with Python's imaplib, an independent client.
 func TestImaplibACLQuota(t *testing.T) {
 	if _, err := exec.LookPath("python3"); err != nil {
 		t.Skip("python3 not installed")
@@ -135,6 +135,20 @@ assert typ == "OK" and b"STORAGE 0 1" in data[0], data
 typ, data = a.myrights('"Other Users/joe/INBOX"')
 assert typ == "OK" and b"lr" in data[0], data
 a.logout()
+j = imaplib.IMAP4(host, port)
+j.login("joe@foo.com", "secret")
+typ, data = j.namespace()
+assert typ == "OK" and data[0] == b'(("" "/")) (("Other Users/" "/")) (("Shared Folders/" "/"))', data
+big = b"Subject: big\r\n\r\n" + b"x" * 2000 + b"\r\n"
+typ, data = j.append("INBOX", None, None, big)
+assert typ == "NO" and data[0].startswith(b"[OVERQUOTA]"), (typ, data)
+typ, data = j.status("INBOX", "(MESSAGES)")
+assert typ == "OK" and b"(MESSAGES 0)" in data[0], data
+typ, data = j.append("INBOX", None, None, b"Subject: small\r\n\r\nfits\r\n")
+assert typ == "OK", (typ, data)
+typ, data = j.getquotaroot("INBOX")
+assert typ == "OK" and data[1] == [b"foo.com/users/joe (STORAGE 1 1)"], data
+j.logout()
 print("ok")
 `
 	out, err := exec.Command("python3", "-c", script, host, port).CombinedOutput()

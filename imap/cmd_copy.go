@@ -58,7 +58,13 @@ func (s *session) copyMessages(tag string, uid, move bool) error {
 		}
 		return s.no(tag, err)
 	}
-	if len(res.SrcUIDs) == 0 {
+	// No COPYUID for a drop box the caller may not see, as APPEND gives
+	// no APPENDUID there: its UIDs are not theirs to know.
+	_, verr := s.st.Mailbox(s.ctx, s.caller, dst)
+	if len(res.SrcUIDs) == 0 || verr != nil {
+		if move {
+			s.sendExpunges(res.SrcUIDs)
+		}
 		return s.ok(tag, "", verb+" completed")
 	}
 	code := "COPYUID " + strconv.FormatUint(uint64(res.UIDValidity), 10) + " " +

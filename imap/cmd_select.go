@@ -55,13 +55,15 @@ func (s *session) selectMailbox(tag, verb string) error {
 		w.Close()
 		return s.no(tag, err)
 	}
+	// RFC 4314 section 5.2: READ-WRITE when the caller holds i, e or a
+	// right to change flags; READ-ONLY otherwise.
 	r := info.Rights
-	if !r.Has(store.RightSeen) && !r.Has(store.RightWrite) && !r.Has(store.RightDeleteMsg) && !r.Has(store.RightExpunge) {
+	if r&(store.RightInsert|store.RightExpunge|store.RightSeen|store.RightWrite|store.RightDeleteMsg) == 0 {
 		readOnly = true
 	}
 	s.sel = &selected{id: info.ID, name: info.Name, imapName: name, readOnly: readOnly,
 		uidValidity: info.UIDValidity, uids: uids, watcher: w,
-		changed: map[uint32]struct{}{}, own: map[uint64]bool{}}
+		changed: map[uint32]struct{}{}, own: map[uint64]bool{}, user: s.caller.UserID()}
 	s.state = stateSelected
 
 	flags := []imap.Flag{imap.FlagAnswered, imap.FlagFlagged, imap.FlagDeleted, imap.FlagSeen, imap.FlagDraft}

@@ -25,6 +25,7 @@ type selected struct {
 	expunged []uint32            // expunged, not yet announced by EXPUNGE
 	changed  map[uint32]struct{} // flags changed by others, not yet sent
 	own      map[uint64]bool     // modseqs of this session's own flag changes
+	user     uint64              // the session's user, for events about one reader
 	gone     bool                // the mailbox was deleted
 	reset    bool                // rebuilt by reconstruct: compare with the store again
 
@@ -70,6 +71,9 @@ func (sel *selected) drain() {
 				}
 			}
 		case store.EventFlags:
+			if e.User != 0 && e.User != sel.user {
+				continue // another reader's own \Seen
+			}
 			if sel.own[e.ModSeq] {
 				delete(sel.own, e.ModSeq)
 				continue

@@ -101,8 +101,11 @@ func (s *Store) GetACL(ctx context.Context, c Caller, n MailboxName) (ACL, error
 func (s *Store) MyRights(ctx context.Context, c Caller, n MailboxName) (Rights, error) {
 	var r Rights
 	err := s.viewMailbox(n, func(tx metaTx, mb *mailboxRec) error {
+		// RFC 4314 section 4 answers MYRIGHTS to a holder of any of l, r,
+		// i, k, x, a; rights only about messages (s w t e) or posting (p)
+		// do not reveal the mailbox.
 		r = c.rights(mb)
-		if r == 0 {
+		if r&(RightLookup|RightRead|RightInsert|RightCreate|RightDeleteMbox|RightAdmin) == 0 {
 			return errorf(KindNotFound, "mailbox %s does not exist", n)
 		}
 		return nil

@@ -52,6 +52,10 @@ type Event struct {
 	OldName MailboxName // for a rename
 	UIDs    []uint32    // for appends, expunges and flag changes, ascending
 	ModSeq  uint64      // the mailbox's HIGHESTMODSEQ after the change
+	// User, when not 0, is the one user a flag change concerns: a change
+	// of \Seen alone, which is each reader's own (the owner's being the
+	// message's flag). Others must ignore it.
+	User uint64
 }
 
 // Watcher receives events. C is signalled (without blocking the store)

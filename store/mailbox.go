@@ -159,21 +159,34 @@ func (s *Store) removeBodies(mbs []*mailboxRec) {
 }
 
 // mayCreate decides whether the caller may create name: with k on the
-// nearest existing ancestor mailbox, or, where none exists, as the owner of
-// a personal tree or an administrator.
+// nearest existing ancestor mailbox they can see, or, where there is none,
+// as the owner of a personal tree or an administrator. It is asked before
+// anything else about the name, and a mailbox the caller cannot see counts
+// as missing, so a refusal never tells whether a name, a user or a domain
+// exists.
 func mayCreate(tx metaTx, c Caller, n MailboxName) error {
-	for p := parentName(n.Name); p != "" && p != "user" && p != "shared"; p = parentName(p) {
-		if local, ok := ownerLocal(n.Name); ok && p == userRoot(local) {
-			break
-		}
-		if parent, err := getMailboxByName(tx, MailboxName{n.Domain, p}); err == nil {
-			return need(c, parent, RightCreate, "create mailboxes")
-		}
-	}
 	if c.IsAdmin(n.Domain) {
 		return nil
 	}
-	if local, ok := ownerLocal(n.Name); ok && c.User() == local+"@"+n.Domain {
+	local, personal := ownerLocal(n.Name)
+	for p := parentName(n.Name); p != "" && p != "user" && p != "shared"; p = parentName(p) {
+		if personal && p == userRoot(local) {
+			break
+		}
+		parent, err := getMailboxByName(tx, MailboxName{n.Domain, p})
+		if err != nil {
+			continue
+		}
+		r := c.rights(parent)
+		if r&(RightLookup|RightRead) == 0 {
+			continue // invisible: as if it were not there
+		}
+		if !r.Has(RightCreate) {
+			return errorf(KindNoPerm, "%s may not create mailboxes in %s", c, parent.name())
+		}
+		return nil
+	}
+	if personal && c.User() == local+"@"+n.Domain {
 		return nil
 	}
 	return errorf(KindNoPerm, "%s may not create %s", c, n)
@@ -198,6 +211,9 @@ func (s *Store) CreateMailbox(ctx context.Context, c Caller, n MailboxName, opts
 	part := s.choosePartition(n.Domain, ownerName)
 	var mb *mailboxRec
 	err = s.write(func(w *wtx) error {
+		if err := mayCreate(w.tx, c, n); err != nil {
+			return err
+		}
 		if err := requireDomain(w.tx, n.Domain); err != nil {
 			return err
 		}
@@ -211,9 +227,6 @@ func (s *Store) CreateMailbox(ctx context.Context, c Caller, n MailboxName, opts
 		}
 		if _, ok := mailboxIDByName(w.tx, n); ok {
 			return errorf(KindExists, "mailbox %s already exists", n)
-		}
-		if err := mayCreate(w.tx, c, n); err != nil {
-			return err
 		}
 		// Create from the top down so each level inherits from the last.
 		var missing []string
@@ -320,11 +333,11 @@ func (s *Store) RenameMailbox(ctx context.Context, c Caller, from, to MailboxNam
 		if err := need(c, src, RightDeleteMbox, "rename the mailbox"); err != nil {
 			return err
 		}
-		if _, ok := mailboxIDByName(w.tx, to); ok {
-			return errorf(KindExists, "mailbox %s already exists", to)
-		}
 		if err := mayCreate(w.tx, c, to); err != nil {
 			return err
+		}
+		if _, ok := mailboxIDByName(w.tx, to); ok {
+			return errorf(KindExists, "mailbox %s already exists", to)
 		}
 		var newOwner uint64
 		if newOwnerName != "" {

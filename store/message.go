@@ -220,7 +220,7 @@ func (s *Store) StoreFlags(ctx context.Context, c Caller, mbox uint64, uids []ui
 		}
 		private := privateSeen(c, mb)
 		modseq := mb.HighestModSeq + 1
-		var touched []uint32
+		var touched, own []uint32 // changed for everyone; for this reader only
 		for _, uid := range uids {
 			key := msgKey(mbox, uid)
 			v := w.tx.Get(bMessages, key)
@@ -265,6 +265,9 @@ func (s *Store) StoreFlags(ctx context.Context, c Caller, mbox uint64, uids []ui
 			if next == cur && slices.Equal(nextKW, rec.Keywords) {
 				continue
 			}
+			// \Seen alone concerns one reader: this one where it is
+			// private, else the owner, whose \Seen the flag is.
+			shared := next&^flagSeen != cur&^flagSeen || !slices.Equal(nextKW, rec.Keywords)
 			if private {
 				nowSeen := next&flagSeen != 0
 				if nowSeen != (cur&flagSeen != 0) {
@@ -308,12 +311,25 @@ func (s *Store) StoreFlags(ctx context.Context, c Caller, mbox uint64, uids []ui
 				}
 			}
 			changed = append(changed, FlagChange{UID: uid, Flags: flagStrings(shown, rec.Keywords), ModSeq: modseq})
-			touched = append(touched, uid)
+			if shared {
+				touched = append(touched, uid)
+			} else {
+				own = append(own, uid)
+			}
 		}
-		if len(touched) > 0 {
+		if len(touched)+len(own) > 0 {
 			mb.HighestModSeq = modseq
 			w.markMailbox(mb)
+		}
+		if len(touched) > 0 {
 			w.emit(Event{Kind: EventFlags, Mailbox: mbox, Name: mb.name(), UIDs: touched, ModSeq: modseq})
+		}
+		if len(own) > 0 {
+			reader := mb.Owner
+			if private {
+				reader = c.userID
+			}
+			w.emit(Event{Kind: EventFlags, Mailbox: mbox, Name: mb.name(), UIDs: own, ModSeq: modseq, User: reader})
 		}
 		return nil
 	})

@@ -212,14 +212,16 @@ func (s *Store) Quota(ctx context.Context, c Caller, root string) (QuotaInfo, er
 	if err != nil {
 		return QuotaInfo{}, err
 	}
+	// Only administrators and the root's owner may read it; to anyone else
+	// every root is missing, so none can be probed for.
+	if !c.IsAdmin(domain) && !ownsRoot(c, domain, name) {
+		return QuotaInfo{}, errorf(KindNotFound, "quota root %s does not exist", canonicalToPath(domain, name))
+	}
 	var info QuotaInfo
 	err = s.meta.View(func(tx metaTx) error {
 		v := tx.Get(bQuota, nameKey(domain, name))
 		if v == nil {
 			return errorf(KindNotFound, "quota root %s does not exist", canonicalToPath(domain, name))
-		}
-		if !c.IsAdmin(domain) && !ownsRoot(c, domain, name) {
-			return errorf(KindNoPerm, "%s may not read quota root %s", c, canonicalToPath(domain, name))
 		}
 		q, err := decodeQuota(v)
 		if err != nil {

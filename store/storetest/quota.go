@@ -82,7 +82,7 @@ func Quota(t *testing.T, open Opener) {
 		t.Errorf("joe reading his quota: %v", err)
 	}
 	_, err = s.Quota(ctx, f.ann, "foo.com/users/joe")
-	wantKind(t, err, store.KindNoPerm, "ann reading joe's quota")
+	wantKind(t, err, store.KindNotFound, "ann reading joe's quota")
 }
 
 func asOverQuota(err error, target **store.OverQuotaError) bool {

@@ -47,6 +47,7 @@ func All(t *testing.T, open Opener) {
 		{"MessageNames", MessageNames},
 		{"Batch", Batch},
 		{"FetchMany", FetchMany},
+		{"Leaks", Leaks},
 		{"Quota", Quota},
 		{"DomainQuota", DomainQuota},
 		{"QuotaConcurrent", QuotaConcurrent},

@@ -1,0 +1,78 @@
+package imap
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"mstore/store"
+)
+
+// TestMuttOtherUsers: joe lets ann read one of his folders; ann's mutt, in
+// batch mode, opens it through "Other Users/joe/..." and saves a message
+// of it into a folder of her own, which then holds the same bytes.
+func TestMuttOtherUsers(t *testing.T) {
+	mutt := needClient(t, "mutt", "mutt")
+	if _, err := exec.LookPath("script"); err != nil {
+		t.Skip("script (util-linux) not installed")
+	}
+	x := newACLEnv(t)
+	projects := x.mailbox(store.MailboxName{Domain: "foo.com", Name: "user/joe/Projects"})
+	for i := 1; i <= 3; i++ {
+		msg := fmt.Sprintf("From: joe@foo.com\r\nTo: team@foo.com\r\nSubject: status %d\r\n\r\nall well %d\r\n", i, i)
+		if _, err := x.st.Append(x.ctx, store.System(), projects, strings.NewReader(msg), store.AppendOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keep := "From: boss@example.org\r\nTo: joe@foo.com\r\nSubject: plan to keep\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nVoilà le plan.\r\n"
+	if _, err := x.st.Append(x.ctx, store.System(), projects, strings.NewReader(keep), store.AppendOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	joe := x.loginRaw("joe@foo.com")
+	joe.mustOK("t", "SETACL Projects ann lr")
+
+	dir := t.TempDir()
+	url := "imap://" + x.addr + "/"
+	rc := fmt.Sprintf(`set imap_user="ann@foo.com"
+set imap_pass="%s"
+set ssl_starttls=no
+set ssl_force_tls=no
+set folder="%s"
+set spoolfile="+INBOX"
+set confirmcreate=no
+set confirmappend=no
+set header_cache=""
+set message_cachedir=""
+set move=no
+set mbox_type=Maildir
+set record=""
+`, testPassword, url)
+	if err := os.WriteFile(filepath.Join(dir, "muttrc"), []byte(rc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// Saved does not exist: mutt gets TRYCREATE, creates it, and copies.
+	keys := `push "<tag-pattern>~s keep<enter><tag-prefix><copy-message>=Saved<enter><quit>"`
+	cmdline := fmt.Sprintf(`TERM=xterm %s -n -F %s -f "%sOther Users/joe/Projects" -e '%s'`, mutt, filepath.Join(dir, "muttrc"), url, keys)
+	runClient(t, dir, "script", "-qec", cmdline, "/dev/null")
+
+	saved := x.messagesOf("ann@foo.com", "Saved")
+	if len(saved) != 1 {
+		t.Fatalf("ann's Saved holds %d messages, want 1", len(saved))
+	}
+	if got := x.bodyOf("ann@foo.com", "Saved", saved[0].UID); got != keep {
+		t.Errorf("saved copy differs:\n%q\n%q", got, keep)
+	}
+	// Reading with lr changed nothing of joe's.
+	ms := x.messagesOf("joe@foo.com", "Projects")
+	if len(ms) != 4 {
+		t.Errorf("Projects holds %d messages after ann's copy", len(ms))
+	}
+	for _, m := range ms {
+		if len(m.Flags) != 0 {
+			t.Errorf("Projects UID %d has flags %q after ann read it", m.UID, m.Flags)
+		}
+	}
+}
