@@ -35,6 +35,9 @@ type mode struct {
 
 var modes = []mode{
 	{"lmtp", "deliver messages over LMTP", runLMTP},
+	{"imap", "time IMAP operations on one mailbox, a client mix, and idle connections' memory", runIMAP},
+	{"pop3", "retrieve messages over POP3", runPOP3},
+	{"fs", "read, list and copy through the mounted store, beside the same work on its files", runFS},
 }
 
 func main() {

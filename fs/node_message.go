@@ -1,0 +1,259 @@
+package fs
+
+import (
+	"context"
+	"io"
+	"os"
+	"sync"
+	"syscall"
+
+	gofs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"mstore/store"
+)
+
+// messageNode is one message: a read-only file whose content is the
+// stored message, byte for byte. A file created in the mount is a
+// messageNode with an upload until it is stored.
+type messageNode struct {
+	gofs.Inode
+	m *Mounted
+
+	mu   sync.Mutex // protects the fields below
+	dir  *treeNode  // the mailbox directory it is in
+	mbox uint64     // its mailbox and UID, once stored
+	uid  uint32
+	name string
+	up   *upload // the upload that made it, while this node lives
+}
+
+// ids returns where the message is stored, or its upload when it was made
+// in the mount and is not stored yet. (The upload's lock is taken without
+// the node's: a commit holds the upload's and then takes the node's.)
+func (n *messageNode) ids() (mbox uint64, uid uint32, pending *upload) {
+	n.mu.Lock()
+	up := n.up
+	n.mu.Unlock()
+	if up != nil && !up.stored() {
+		return 0, 0, up
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.mbox, n.uid, nil
+}
+
+// pending returns the node's upload when it is not stored yet.
+func (n *messageNode) pending() *upload {
+	_, _, up := n.ids()
+	return up
+}
+
+// stored records where the node's message now is: after its upload was
+// stored, or after it moved to another mailbox.
+func (n *messageNode) stored(dir *treeNode, mbox uint64, uid uint32, name string) {
+	n.mu.Lock()
+	n.dir, n.mbox, n.uid, n.name = dir, mbox, uid, name
+	n.mu.Unlock()
+	dir.remember(uid, name)
+}
+
+func (n *messageNode) OnForget() {
+	n.mu.Lock()
+	dir, uid, name := n.dir, n.uid, n.name
+	n.mu.Unlock()
+	if dir != nil && uid != 0 {
+		dir.forgetName(uid, name)
+	}
+}
+
+func (n *messageNode) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	mbox, uid, up := n.ids()
+	if up != nil {
+		if !up.exists() {
+			return syscall.ENOENT
+		}
+		up.fill(&out.Attr)
+		return 0
+	}
+	// The node exists because a caller allowed to read the mailbox looked
+	// it up; its attributes are the store's.
+	msg, err := n.m.st.Message(ctx, store.System(), mbox, uid)
+	if err != nil {
+		return n.m.errno(ctx, "getattr message", err)
+	}
+	n.m.fillMessage(&out.Attr, &msg, mbox)
+	out.SetTimeout(n.m.opts.MessageTimeout)
+	return 0
+}
+
+// Setattr: the content of a stored message cannot change (a truncate is
+// EPERM); a new modification time sets its internal date (right w);
+// chmod, chown and a new access time change nothing.
+func (n *messageNode) Setattr(ctx context.Context, fh gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
+	mbox, uid, up := n.ids()
+	if up != nil {
+		return up.setattr(in, &out.Attr)
+	}
+	if _, ok := in.GetSize(); ok {
+		return syscall.EPERM
+	}
+	if mt, ok := in.GetMTime(); ok {
+		c := n.m.callers.of(ctx)
+		if err := n.m.st.SetInternalDate(ctx, c, mbox, uid, mt); err != nil {
+			return n.m.errno(ctx, "set internal date", err)
+		}
+	}
+	return n.Getattr(ctx, fh, out)
+}
+
+func (n *messageNode) Access(ctx context.Context, mask uint32) syscall.Errno {
+	mbox, uid, up := n.ids()
+	const rOK, wOK, xOK = 4, 2, 1
+	if up != nil {
+		if mask&xOK != 0 {
+			return syscall.EACCES
+		}
+		return 0
+	}
+	if mask&(wOK|xOK) != 0 {
+		return syscall.EACCES
+	}
+	if _, err := n.m.st.Message(ctx, n.m.callers.of(ctx), mbox, uid); err != nil {
+		return n.m.errno(ctx, "access", err)
+	}
+	return 0
+}
+
+func (n *messageNode) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
+	n.mu.Lock()
+	dir := n.dir
+	n.mu.Unlock()
+	if dir == nil {
+		return n.m.statfsStore(out)
+	}
+	canon, err := dir.canonical(ctx)
+	if err != nil {
+		return n.m.statfsStore(out)
+	}
+	return n.m.statfsTree(ctx, n.m.callers.of(ctx), dir.domain, canon, true, out)
+}
+
+// Open opens a stored message for reading (right r). Writing to it, or
+// truncating it, is EPERM: a message never changes. A file still being
+// written cannot be opened a second time (EBUSY). A small message's file
+// is opened only when a read reaches this process: one in the kernel's
+// cache is read without it.
+func (n *messageNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
+	if flags&syscall.O_ACCMODE != syscall.O_RDONLY || flags&syscall.O_TRUNC != 0 {
+		return nil, 0, syscall.EPERM
+	}
+	mbox, uid, up := n.ids()
+	if up != nil {
+		return nil, 0, syscall.EBUSY
+	}
+	msg, err := n.m.st.Message(ctx, n.m.callers.of(ctx), mbox, uid)
+	if err != nil {
+		return nil, 0, n.m.errno(ctx, "open", err)
+	}
+	passthrough := n.m.opts.PassthroughMin >= 0 && msg.Size >= n.m.opts.PassthroughMin
+	if passthrough || msg.Size >= handleMin {
+		// The kernel reads the file itself (passthrough), or reads it
+		// in many pieces: it is opened now, once.
+		h := &messageHandle{m: n.m, mbox: mbox, uid: uid}
+		if errno := h.open(ctx); errno != 0 {
+			return nil, 0, errno
+		}
+		h.passthrough = passthrough && h.file != nil
+		return h, fuse.FOPEN_KEEP_CACHE | fuse.FOPEN_NOFLUSH, 0
+	}
+	// A small message needs no handle: the kernel keeps its content
+	// cached between opens (it never changes), so a read reaches this
+	// process once (Read below), and closing needs no round trip.
+	return nil, fuse.FOPEN_KEEP_CACHE | fuse.FOPEN_NOFLUSH, 0
+}
+
+// Read reads a message opened without a handle: its file is opened for
+// the read. (A message with a handle is read through it.)
+func (n *messageNode) Read(ctx context.Context, fh gofs.FileHandle, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
+	if h, ok := fh.(gofs.FileReader); ok {
+		return h.Read(ctx, dest, off)
+	}
+	mbox, uid, up := n.ids()
+	if up != nil {
+		return nil, syscall.EBADF
+	}
+	blob, err := n.m.st.OpenMessage(ctx, store.System(), mbox, uid)
+	if err != nil {
+		return nil, n.m.errno(ctx, "read", err)
+	}
+	defer blob.Close()
+	k, err := blob.ReadAt(dest, off)
+	if err != nil && err != io.EOF {
+		return nil, syscall.EIO
+	}
+	return fuse.ReadResultData(dest[:k]), 0
+}
+
+// handleMin is the size from which a message opened without passthrough
+// keeps its file open between reads.
+const handleMin = 64 << 10
+
+// messageHandle is an open stored message. With passthrough the kernel
+// reads the message file itself and Read is never called.
+type messageHandle struct {
+	m    *Mounted
+	mbox uint64
+	uid  uint32
+
+	mu          sync.Mutex // protects blob and file
+	blob        store.Blob
+	file        *os.File // the blob, when it is a file
+	passthrough bool     // set at open, read-only after
+}
+
+// open opens the message file, once; the rights were checked at Open.
+func (h *messageHandle) open(ctx context.Context) syscall.Errno {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.blob != nil {
+		return 0
+	}
+	blob, err := h.m.st.OpenMessage(ctx, store.System(), h.mbox, h.uid)
+	if err != nil {
+		return h.m.errno(ctx, "open message file", err)
+	}
+	h.blob = blob
+	h.file, _ = blob.(*os.File)
+	return 0
+}
+
+func (h *messageHandle) PassthroughFd() (int, bool) {
+	if !h.passthrough {
+		return -1, false
+	}
+	return int(h.file.Fd()), true
+}
+
+func (h *messageHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
+	if errno := h.open(ctx); errno != 0 {
+		return nil, errno
+	}
+	if h.file != nil {
+		return fuse.ReadResultFd(h.file.Fd(), off, len(dest)), 0
+	}
+	k, err := h.blob.ReadAt(dest, off)
+	if err != nil && err != io.EOF {
+		return nil, syscall.EIO
+	}
+	return fuse.ReadResultData(dest[:k]), 0
+}
+
+func (h *messageHandle) Release(ctx context.Context) syscall.Errno {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.blob != nil {
+		h.blob.Close()
+	}
+	return 0
+}
