@@ -218,6 +218,10 @@ func (c *Config) MountDir() string {
 	return ""
 }
 
+// MountChosen reports whether mount.dir was set by the file or a flag,
+// rather than left to the default.
+func (c *Config) MountChosen() bool { return c.mountSet }
+
 // SetMountDir overrides mount.dir, as serve's --mount flag does; "" turns
 // the mount off.
 func (c *Config) SetMountDir(dir string) {

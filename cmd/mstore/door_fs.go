@@ -17,6 +17,12 @@ func startMount(ctx context.Context, d *doorEnv) (func() error, error) {
 		return func() error { return nil }, nil
 	}
 	m, err := fs.Mount(d.Store, dir, fs.Options{}, d.Log.With("door", "mount"))
+	if err != nil && !d.Config.MountChosen() {
+		// The default mount is a convenience: without the privilege to
+		// mount (not root, no fusermount), serve runs without it.
+		d.Announce("mount off (%v)", err)
+		return func() error { return nil }, nil
+	}
 	if err != nil {
 		return nil, err
 	}
