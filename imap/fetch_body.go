@@ -58,14 +58,13 @@ func (d sectionData) cut(p *imap.SectionPartial) sectionData {
 func (mf *mimeFile) bodySection(sec *imap.FetchItemBodySection) sectionData {
 	var d sectionData
 	if len(sec.Part) == 0 {
-		hs := mf.headerSize()
 		switch sec.Specifier {
 		case imap.PartSpecifierNone:
-			d = rangeData(0, mf.size)
+			d = rangeData(0, mf.size) // the whole message: no need to find its header
 		case imap.PartSpecifierText:
-			d = rangeData(hs, mf.size)
+			d = rangeData(mf.headerSize(), mf.size)
 		default:
-			d = mf.headerData(0, hs, sec)
+			d = mf.headerData(0, mf.headerSize(), sec)
 		}
 		return d.cut(sec.Partial)
 	}

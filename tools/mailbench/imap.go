@@ -23,6 +23,7 @@ import (
 type imapOptions struct {
 	addr     string
 	user     string
+	users    int
 	pass     string
 	mailbox  string
 	op       string
@@ -51,7 +52,8 @@ func parseIMAPFlags(args []string, stderr io.Writer) (*imapOptions, error) {
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&o.addr, "addr", "", "IMAP server `host:port`")
-	fs.StringVar(&o.user, "user", "", "`login`")
+	fs.StringVar(&o.user, "user", "", "`login`; with --users, a pattern with %d for the user's number")
+	fs.IntVar(&o.users, "users", 1, "spread the connections of mix and idle over this many users (`n`): connection i logs in as --user with i mod n + 1 for %d")
 	fs.StringVar(&o.pass, "pass", "pass", "`password`")
 	fs.StringVar(&o.mailbox, "mailbox", "INBOX", "`mailbox` to work on")
 	fs.StringVar(&o.op, "op", "", "`operation`: "+imapOps)
@@ -129,13 +131,17 @@ func runIMAP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return err
 }
 
-// login opens a logged-in connection.
-func (o *imapOptions) login() (*imapConn, error) {
+// login opens a connection logged in as the user of connection c.
+func (o *imapOptions) login(c int) (*imapConn, error) {
 	ic, err := dialIMAP(o.addr, o.timeout)
 	if err != nil {
 		return nil, err
 	}
-	r, err := ic.cmd("LOGIN %s %s", quote(o.user), quote(o.pass))
+	user := o.user
+	if strings.Contains(user, "%d") {
+		user = fmt.Sprintf(user, c%max(o.users, 1)+1)
+	}
+	r, err := ic.cmd("LOGIN %s %s", quote(user), quote(o.pass))
 	if err == nil && !r.ok() {
 		err = fmt.Errorf("LOGIN: %s", r.status)
 	}
@@ -150,12 +156,12 @@ func quote(s string) string { return strconv.Quote(s) }
 
 // imapFill appends the messages of the run, one carrying the rare word.
 func imapFill(ctx context.Context, o *imapOptions, t *Tally) error {
-	ic, err := o.login()
+	ic, err := o.login(0)
 	if err != nil {
 		return err
 	}
 	defer ic.Close()
-	gen := newMessageGen("bench@example.net", []string{o.user}, o.size)
+	gen := newMessageGen("bench@example.net", []string{strings.ReplaceAll(o.user, "%d", "1")}, o.size)
 	for i := 0; i < o.messages && ctx.Err() == nil; i++ {
 		msg := gen.build(i)
 		if i+1 == o.rareAt {
@@ -179,7 +185,7 @@ func imapFill(ctx context.Context, o *imapOptions, t *Tally) error {
 // imapTimed runs one operation --repeat times on a selected mailbox and
 // records each run's time.
 func imapTimed(ctx context.Context, o *imapOptions, t *Tally) error {
-	ic, err := o.login()
+	ic, err := o.login(0)
 	if err != nil {
 		return err
 	}
@@ -256,7 +262,7 @@ func imapMix(ctx context.Context, o *imapOptions, t *Tally) error {
 }
 
 func mixWorker(ctx context.Context, o *imapOptions, t *Tally, c int) error {
-	ic, err := o.login()
+	ic, err := o.login(c)
 	if err != nil {
 		return err
 	}
@@ -308,7 +314,7 @@ func imapIdle(ctx context.Context, o *imapOptions, t *Tally, stdout io.Writer) e
 	}()
 	for i := 0; i < o.conns && ctx.Err() == nil; i++ {
 		begin := time.Now()
-		ic, err := o.login()
+		ic, err := o.login(i)
 		if err == nil {
 			var r imapReply
 			if r, err = ic.cmd("SELECT %s", quote(o.mailbox)); err == nil && !r.ok() {
