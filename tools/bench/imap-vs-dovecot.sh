@@ -16,10 +16,10 @@ go build -o "$work/mailbench" ./tools/mailbench
 mb="$work/mailbench"
 
 # Dovecot on its own ports, so that it does not disturb another anchor.
-USERS=100 IMAP_PORT=20143 POP3_PORT=20110 LMTP_PORT=20024 RESET=1 "$ANCHORS/dovecot-up.sh" "$work/dovecot" >/dev/null
+USERS=100 IMAP_PORT=30143 POP3_PORT=30110 LMTP_PORT=30024 RESET=1 "$ANCHORS/dovecot-up.sh" "$work/dovecot" >/dev/null
 trap '"$ANCHORS/dovecot-down.sh" "$work/dovecot" >/dev/null 2>&1 || true; kill $mpid 2>/dev/null || true' EXIT
 
-"$work/mstore" serve --store "$work/store" --imap 127.0.0.1:21143 --pop3 "" --lmtp "" --web "" --mount "" 2>"$work/mstore.log" &
+"$work/mstore" serve --store "$work/store" --imap 127.0.0.1:31143 --pop3 "" --lmtp "" --web "" --mount "" 2>"$work/mstore.log" &
 mpid=$!
 until grep -q 'mstore: ready' "$work/mstore.log"; do sleep 0.1; done
 "$work/mstore" --store "$work/store" domain add example.com
@@ -27,7 +27,7 @@ for i in $(seq 1 100); do
   echo pass | "$work/mstore" --store "$work/store" user add "user$i@example.com" --password-stdin
 done
 
-declare -A addr=([mstore]=127.0.0.1:21143 [dovecot]=127.0.0.1:20143)
+declare -A addr=([mstore]=127.0.0.1:31143 [dovecot]=127.0.0.1:30143)
 declare -A proc=([mstore]=mstore [dovecot]=imap)
 for s in mstore dovecot; do
   echo "== fill $s"
