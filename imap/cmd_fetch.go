@@ -90,6 +90,12 @@ func cmdFetch(s *session, tag string, uid bool) error {
 			return s.no(tag, err)
 		}
 	}
+	if p.needFile && len(uids) > 1 {
+		// Bodies go out through a large buffer, so that thousands of small
+		// messages cost a write call per buffer rather than per message;
+		// the session's own small buffer keeps idle sessions cheap.
+		defer s.bigBuffer()()
+	}
 	if err := s.eachMessage(uids, p.needStruct, f.message); err != nil {
 		return s.no(tag, err)
 	}
@@ -265,17 +271,15 @@ func (f *fetcher) literal(blob store.Blob, d sectionData, binary bool) {
 		}
 		return
 	}
-	if _, err := blob.Seek(d.off, io.SeekStart); err != nil {
-		e.Literal(failingReader{err}, d.n)
-		return
-	}
+	// Positioned reads: no seek, one read call per buffer.
+	r := io.NewSectionReader(blob, d.off, d.n)
 	if binary {
 		// A range sent as BINARY is not decoded: it may hold NUL only as a
 		// binary-encoded part, which needs literal8.
-		e.Literal8(blob, d.n)
+		e.Literal8(r, d.n)
 		return
 	}
-	e.Literal(blob, d.n)
+	e.Literal(r, d.n)
 }
 
 func (f *fetcher) flagsOf(m *store.Message) []imap.Flag {

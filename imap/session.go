@@ -341,3 +341,26 @@ func (s *session) nologin() string {
 	}
 	return text
 }
+
+// bigWriters are the large output buffers commands borrow for bulk data.
+var bigWriters = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 256<<10) }}
+
+// bigBuffer makes the session write through a large pooled buffer until
+// the returned function is called, which flushes it and gives the small
+// one back.
+func (s *session) bigBuffer() func() {
+	if s.enc.Flush() != nil {
+		return func() {}
+	}
+	big := bigWriters.Get().(*bufio.Writer)
+	big.Reset(s.conn)
+	s.enc.Reset(big)
+	s.enc.SetUTF8(s.utf8)
+	return func() {
+		s.enc.Flush()
+		s.enc.Reset(s.bw)
+		s.enc.SetUTF8(s.utf8)
+		big.Reset(nil)
+		bigWriters.Put(big)
+	}
+}
