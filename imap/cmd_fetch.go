@@ -28,6 +28,7 @@ func init() {
 type fetchPlan struct {
 	items        []wire.FetchItem
 	needStruct   bool // ENVELOPE, BODY, BODYSTRUCTURE, part sections, BINARY
+	needBody     bool // the MIME tree: all of those but ENVELOPE
 	needFile     bool // any section
 	setsSeen     bool // a section without .PEEK
 	flagsAsked   bool
@@ -47,17 +48,21 @@ func planFetch(cmd *wire.FetchCommand) *fetchPlan {
 			p.uidAsked = true
 		case wire.FetchItemModSeq:
 			p.modseqAsked = true
-		case wire.FetchItemEnvelope, wire.FetchItemBody, wire.FetchItemBodyStructure:
+		case wire.FetchItemEnvelope:
 			p.needStruct = true
+		case wire.FetchItemBody, wire.FetchItemBodyStructure:
+			p.needStruct, p.needBody = true, true
 		case wire.FetchItemBodySection, wire.FetchItemRFC822, wire.FetchItemRFC822Header, wire.FetchItemRFC822Text:
 			p.needFile = true
-			p.needStruct = p.needStruct || len(it.Section.Part) > 0
+			if len(it.Section.Part) > 0 {
+				p.needStruct, p.needBody = true, true
+			}
 			p.setsSeen = p.setsSeen || !it.Section.Peek
 		case wire.FetchItemBinarySection:
-			p.needFile, p.needStruct = true, true
+			p.needFile, p.needStruct, p.needBody = true, true, true
 			p.setsSeen = p.setsSeen || !it.Binary.Peek
 		case wire.FetchItemBinarySize:
-			p.needFile, p.needStruct = true, true
+			p.needFile, p.needStruct, p.needBody = true, true, true
 		}
 	}
 	return p
@@ -90,13 +95,14 @@ func cmdFetch(s *session, tag string, uid bool) error {
 			return s.no(tag, err)
 		}
 	}
-	if p.needFile && len(uids) > 1 {
+	if p.needFile && len(uids) > 1 || len(uids) >= bigBufferMin {
 		// Bodies go out through a large buffer, so that thousands of small
 		// messages cost a write call per buffer rather than per message;
 		// the session's own small buffer keeps idle sessions cheap.
 		defer s.bigBuffer()()
 	}
-	if err := s.eachMessage(uids, p.needStruct, f.message); err != nil {
+	opts := store.FetchOptions{Structure: p.needStruct, EnvelopeOnly: !p.needBody, RawOnly: true}
+	if err := s.st.FetchMessages(s.ctx, s.caller, s.sel.id, uids, opts, f.message); err != nil {
 		return s.no(tag, err)
 	}
 	if f.unknownCTE {

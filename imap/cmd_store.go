@@ -68,6 +68,9 @@ func cmdStore(s *session, tag string, uid bool) error {
 	for _, c := range changed {
 		s.sel.own[c.ModSeq] = true
 	}
+	if len(changed) >= bigBufferMin && !cmd.Flags.Silent {
+		defer s.bigBuffer()()
+	}
 	if err := s.storeReplies(uids, changed, failed, cmd.Flags.Silent, uid); err != nil {
 		return s.no(tag, err)
 	}

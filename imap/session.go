@@ -342,6 +342,10 @@ func (s *session) nologin() string {
 	return text
 }
 
+// bigBufferMin is the number of messages from which a command's answer is
+// written through a large buffer.
+const bigBufferMin = 64
+
 // bigWriters are the large output buffers commands borrow for bulk data.
 var bigWriters = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 256<<10) }}
 

@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/binary"
 	"errors"
+	"unsafe"
 )
 
 // A tiny binary codec for the database records: unsigned and signed varints
@@ -38,6 +39,9 @@ func (e *encoder) strs(v []string) {
 type decoder struct {
 	b   []byte
 	err error
+	// shared: b is the decoder's own copy, which nothing changes, so
+	// strings may point into it instead of being copied one by one.
+	shared bool
 }
 
 func (d *decoder) fail() {
@@ -78,7 +82,13 @@ func (d *decoder) raw() []byte {
 	return v
 }
 
-func (d *decoder) s() string { return string(d.raw()) }
+func (d *decoder) s() string {
+	b := d.raw()
+	if d.shared && len(b) > 0 {
+		return unsafe.String(&b[0], len(b))
+	}
+	return string(b)
+}
 
 func (d *decoder) bytes() []byte { return append([]byte(nil), d.raw()...) }
 

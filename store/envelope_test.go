@@ -91,3 +91,24 @@ func TestCountLines(t *testing.T) {
 }
 
 func bufioReader(s string) *bufio.Reader { return bufio.NewReader(bytes.NewReader([]byte(s))) }
+
+// Skipping the decoded envelope lands on the raw one and the body intact.
+func TestDecodeStructureParts(t *testing.T) {
+	msg := []byte("From: =?utf-8?q?A?= <a@b.c>, x@y.z\r\nTo: g: a@b.c;\r\nSubject: hi\r\nIn-Reply-To: <q@r>\r\nMessage-Id: <m@n>\r\nDate: Tue, 3 Mar 2020 10:00:00 +0100\r\n\r\nbody\r\n")
+	enc := parseMessage(bytes.NewReader(msg), int64(len(msg))).encode()
+	full, err := decodeStructureParts(enc, true, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	part, err := decodeStructureParts(enc, true, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if part.Envelope != nil || addrString(part.Raw.From) != addrString(full.Raw.From) || part.Raw.MessageID != "m@n" ||
+		part.Body.MediaType() != "text/plain" || addrString(part.Raw.To) != addrString(full.Raw.To) {
+		t.Errorf("partial decode %+v vs %+v", part.Raw, full.Raw)
+	}
+	if lite, _ := decodeStructureParts(enc, false, false); lite.Body != nil || lite.Raw.Subject != "hi" {
+		t.Errorf("envelope-only decode %+v", lite)
+	}
+}

@@ -12,6 +12,12 @@ import (
 // FetchOptions say what FetchMessages reads besides the index entry.
 type FetchOptions struct {
 	Structure bool // the parsed envelope and body structure
+	// EnvelopeOnly, with Structure, leaves the body structure out
+	// (Structure.Body is nil).
+	EnvelopeOnly bool
+	// RawOnly, with Structure, leaves the decoded envelope out
+	// (Structure.Envelope is nil): enough for IMAP's FETCH.
+	RawOnly bool
 }
 
 // fetchBatch is how many messages one read transaction gathers. The
@@ -40,10 +46,12 @@ func (s *Store) FetchMessages(ctx context.Context, c Caller, mbox uint64, uids [
 		err := s.readMailbox(c, mbox, RightRead, "read messages", func(tx metaTx, mb *mailboxRec) error {
 			part = mb.Partition
 			private := privateSeen(c, mb)
-			for n < len(uids) && len(batch) < fetchBatch {
-				uid := uids[n]
-				n++
-				v := tx.Get(bMessages, msgKey(mbox, uid))
+			k := min(fetchBatch, len(uids))
+			want := uids[:k]
+			n = k
+			recs, structs := readRange(tx, mbox, want, opts.Structure)
+			for i, uid := range want {
+				v := recs[i]
 				if v == nil {
 					continue
 				}
@@ -57,8 +65,8 @@ func (s *Store) FetchMessages(ctx context.Context, c Caller, mbox uint64, uids [
 				}
 				e := entry{m: s.toMessage(uid, &rec, seen)}
 				if opts.Structure {
-					if cv := tx.Get(bMsgCache, msgKey(mbox, uid)); cv != nil {
-						if e.st, err = decodeStructure(cv); err != nil {
+					if cv := structs[i]; cv != nil {
+						if e.st, err = decodeStructureParts(cv, !opts.EnvelopeOnly, !opts.RawOnly); err != nil {
 							e.st = nil
 						}
 					}
@@ -109,4 +117,50 @@ func (s *Store) MessageOpener(ctx context.Context, c Caller, mbox uint64) (Opene
 		return nil, err
 	}
 	return func(uid uint32) (Blob, error) { return s.blobs.Open(part, mbox, uid) }, nil
+}
+
+// readRange returns the raw index entries (and structure records) of the
+// wanted UIDs, nil where there is none. A dense run of UIDs — 1:* is the
+// common case — is read with one cursor pass per bucket; scattered ones
+// are looked up one by one.
+func readRange(tx metaTx, mbox uint64, want []uint32, structures bool) (recs, structs [][]byte) {
+	recs = make([][]byte, len(want))
+	if structures {
+		structs = make([][]byte, len(want))
+	}
+	if len(want) == 0 {
+		return recs, structs
+	}
+	lo, hi := want[0], want[len(want)-1]
+	if uint64(hi-lo) > 4*uint64(len(want)) {
+		for i, uid := range want {
+			recs[i] = tx.Get(bMessages, msgKey(mbox, uid))
+			if structures {
+				structs[i] = tx.Get(bMsgCache, msgKey(mbox, uid))
+			}
+		}
+		return recs, structs
+	}
+	scan := func(b bucketID, into [][]byte) {
+		i := 0
+		tx.Scan(b, be64(mbox), msgKey(mbox, lo), func(k, v []byte) bool {
+			uid := uidOfKey(k)
+			for i < len(want) && want[i] < uid {
+				i++
+			}
+			if i == len(want) {
+				return false
+			}
+			if want[i] == uid {
+				into[i] = v
+				i++
+			}
+			return i < len(want)
+		})
+	}
+	scan(bMessages, recs)
+	if structures {
+		scan(bMsgCache, structs)
+	}
+	return recs, structs
 }

@@ -91,31 +91,39 @@ func openBoltMeta(path string, noSync bool) (*boltMeta, error) {
 }
 
 func (m *boltMeta) View(fn func(metaTx) error) error {
-	return m.db.View(func(tx *bolt.Tx) error { return fn(boltTx{tx}) })
+	return m.db.View(func(tx *bolt.Tx) error { return fn(&boltTx{tx: tx}) })
 }
 
 func (m *boltMeta) Update(fn func(metaTx) error) error {
-	return m.db.Update(func(tx *bolt.Tx) error { return fn(boltTx{tx}) })
+	return m.db.Update(func(tx *bolt.Tx) error { return fn(&boltTx{tx: tx}) })
 }
 
 func (m *boltMeta) Close() error { return m.db.Close() }
 
-type boltTx struct{ tx *bolt.Tx }
+type boltTx struct {
+	tx *bolt.Tx
+	bk [numBuckets]*bolt.Bucket // looked up once per transaction
+}
 
-func (t boltTx) b(b bucketID) *bolt.Bucket { return t.tx.Bucket(bucketNames[b]) }
+func (t *boltTx) b(b bucketID) *bolt.Bucket {
+	if t.bk[b] == nil {
+		t.bk[b] = t.tx.Bucket(bucketNames[b])
+	}
+	return t.bk[b]
+}
 
-func (t boltTx) Get(b bucketID, key []byte) []byte { return t.b(b).Get(key) }
+func (t *boltTx) Get(b bucketID, key []byte) []byte { return t.b(b).Get(key) }
 
-func (t boltTx) Put(b bucketID, key, value []byte) error {
+func (t *boltTx) Put(b bucketID, key, value []byte) error {
 	if value == nil {
 		value = []byte{}
 	}
 	return t.b(b).Put(key, value)
 }
 
-func (t boltTx) Delete(b bucketID, key []byte) error { return t.b(b).Delete(key) }
+func (t *boltTx) Delete(b bucketID, key []byte) error { return t.b(b).Delete(key) }
 
-func (t boltTx) Scan(b bucketID, prefix, from []byte, fn func(k, v []byte) bool) {
+func (t *boltTx) Scan(b bucketID, prefix, from []byte, fn func(k, v []byte) bool) {
 	c := t.b(b).Cursor()
 	start := prefix
 	if bytes.Compare(from, prefix) > 0 {
@@ -128,7 +136,7 @@ func (t boltTx) Scan(b bucketID, prefix, from []byte, fn func(k, v []byte) bool)
 	}
 }
 
-func (t boltTx) ScanLast(b bucketID, prefix []byte) ([]byte, []byte) {
+func (t *boltTx) ScanLast(b bucketID, prefix []byte) ([]byte, []byte) {
 	c := t.b(b).Cursor()
 	// Seek to the first key past the prefix range, then step back.
 	end := prefixEnd(prefix)

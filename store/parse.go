@@ -2,6 +2,7 @@ package store
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"sort"
@@ -103,16 +104,29 @@ func (st *Structure) encode() []byte {
 	return e.b
 }
 
-func decodeStructure(b []byte) (*Structure, error) {
-	d := decoder{b: b}
+func decodeStructure(b []byte) (*Structure, error) { return decodeStructureParts(b, true, true) }
+
+// decodeStructureParts decodes a structure record, leaving out the body
+// structure unless withBody and the decoded envelope unless withDecoded:
+// FETCH ENVELOPE of a whole mailbox needs neither.
+func decodeStructureParts(b []byte, withBody, withDecoded bool) (*Structure, error) {
+	// One copy of the record, which the structure's strings then share,
+	// instead of a copy per string: FETCH ENVELOPE decodes thousands.
+	d := decoder{b: bytes.Clone(b), shared: true}
 	if d.version(parserVersion) != parserVersion {
 		// A record of an older parser: the reader parses the file again.
 		return nil, errCorrupt
 	}
 	st := &Structure{HeaderSize: d.i(), DateRaw: d.s()}
-	st.Envelope = decodeEnvelope(&d)
+	if withDecoded {
+		st.Envelope = decodeEnvelope(&d)
+	} else {
+		skipEnvelope(&d)
+	}
 	st.Raw = decodeEnvelope(&d)
-	st.Body = decodeBody(&d, 0)
+	if withBody {
+		st.Body = decodeBody(&d, 0)
+	}
 	if d.err != nil {
 		return nil, d.err
 	}
@@ -164,6 +178,34 @@ func decodeEnvelope(d *decoder) *imap.Envelope {
 	env.InReplyTo = d.strs()
 	env.MessageID = d.s()
 	return env
+}
+
+// skipEnvelope passes over an envelope without building it.
+func skipEnvelope(d *decoder) {
+	if d.bool() {
+		d.i()
+		d.i()
+	}
+	d.raw()
+	for l := 0; l < 6; l++ {
+		n := d.u()
+		if n > uint64(len(d.b)) {
+			d.fail()
+			return
+		}
+		for i := uint64(0); i < 3*n; i++ {
+			d.raw()
+		}
+	}
+	n := d.u()
+	if n > uint64(len(d.b)) {
+		d.fail()
+		return
+	}
+	for i := uint64(0); i < n; i++ {
+		d.raw()
+	}
+	d.raw()
 }
 
 func encodeParams(e *encoder, p map[string]string) {
