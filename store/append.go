@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"sort"
+	"sync"
 	"time"
 )
 
@@ -20,6 +21,10 @@ type StageOptions struct {
 	Date      time.Time // internal date; zero means now
 	MaxSize   int64     // refuse bigger messages (0: the store's limit)
 	Partition string    // where the first target lives, to stage beside it ("" : the default partition)
+	// Header is written before the message and not counted against
+	// MaxSize: the trace fields a door adds, which the sender's size
+	// does not include.
+	Header []byte
 }
 
 // Staged is a message body on disk, synced, parsed, in no mailbox yet.
@@ -62,7 +67,13 @@ func (s *Store) Stage(ctx context.Context, r io.Reader, opts StageOptions) (*Sta
 	if opts.Partition == "" {
 		opts.Partition = s.choosePartitionDefault()
 	}
-	in := &stageReader{src: r, max: opts.MaxSize}
+	if len(opts.Header) > 0 {
+		r = io.MultiReader(bytes.NewReader(opts.Header), r)
+	}
+	in := &stageReader{src: r, max: opts.MaxSize + int64(len(opts.Header))}
+	in.in = stageBuffers.Get().(*[]byte)
+	in.capture = (*captureBuffers.Get().(*[]byte))[:0]
+	defer in.release()
 	t, err := s.blobs.Stage(opts.Partition, in, opts.Date)
 	if err != nil {
 		return nil, err
@@ -76,6 +87,24 @@ func (s *Store) Stage(ctx context.Context, r io.Reader, opts StageOptions) (*Sta
 	}
 	st.struc = parseMessage(ra, t.size).encode()
 	return st, nil
+}
+
+// Staging buffers are pooled: every delivery needs them for a moment.
+var (
+	stageBuffers   = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+	captureBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+)
+
+func (r *stageReader) release() {
+	if r.in != nil {
+		stageBuffers.Put(r.in)
+		r.in = nil
+	}
+	if c := r.capture; cap(c) > 0 && cap(c) <= captureMax {
+		c = c[:0]
+		captureBuffers.Put(&c)
+	}
+	r.capture = nil
 }
 
 func (s *Store) choosePartitionDefault() string {
@@ -94,7 +123,7 @@ type stageReader struct {
 	max      int64
 	n        int64
 	prevCR   bool
-	in       []byte
+	in       *[]byte // pooled read buffer
 	out      []byte
 	capture  []byte
 	overflow bool
@@ -107,13 +136,15 @@ func (r *stageReader) Read(p []byte) (int, error) {
 			return 0, r.err
 		}
 		if r.in == nil {
-			r.in = make([]byte, 32<<10)
+			b := make([]byte, 32<<10)
+			r.in = &b
 		}
-		k, err := r.src.Read(r.in)
+		in := *r.in
+		k, err := r.src.Read(in)
 		if err != nil {
 			r.err = err
 		}
-		r.out = r.normalize(r.out[:0], r.in[:k])
+		r.out = r.normalize(r.out[:0], in[:k])
 		r.n += int64(len(r.out))
 		if r.n > r.max {
 			r.out = nil
