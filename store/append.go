@@ -273,19 +273,8 @@ func (st *Staged) Commit(ctx context.Context, targets []Target) []Result {
 		}
 		placed = append(placed, j)
 	}
-	synced := map[uint64]error{}
-	for _, j := range placed {
-		if _, ok := synced[j.mb.ID]; !ok {
-			synced[j.mb.ID] = s.blobs.SyncMailbox(j.mb.Partition, j.mb.ID)
-		}
-	}
 	reqs := make([]*writeReq, len(placed))
 	for k, j := range placed {
-		if err := synced[j.mb.ID]; err != nil {
-			j.q.enter(s, j.uid, 1, nil)
-			results[j.i].Err = err
-			continue
-		}
 		j := j
 		t := targets[j.i]
 		res := &results[j.i]
@@ -306,15 +295,11 @@ func (st *Staged) Commit(ctx context.Context, targets []Target) []Result {
 				return nil
 			}
 			return insertMessage(w, mb, j.uid, rec, shown, st.struc, t.Caller, j.seen)
-		}}
+		}, dirs: []mailboxDir{{j.mb.Partition, j.mb.ID}}}
 		j.q.enter(s, j.uid, 1, reqs[k])
 	}
 	for k, j := range placed {
 		r := reqs[k]
-		if r == nil {
-			s.blobs.Remove(j.mb.Partition, j.mb.ID, j.uid)
-			continue
-		}
 		<-r.done
 		res := &results[j.i]
 		if r.err != nil && res.Err == nil {
@@ -488,12 +473,7 @@ func (s *Store) CommitBatch(ctx context.Context, t Target, msgs []Batch) (BatchR
 			return BatchResult{}, err
 		}
 	}
-	if err = s.blobs.SyncMailbox(mb.Partition, mb.ID); err != nil {
-		q.enter(s, first, n, nil)
-		removePlaced(len(msgs))
-		return BatchResult{}, err
-	}
-	r := &writeReq{apply: func(w *wtx) error {
+	r := &writeReq{dirs: []mailboxDir{{mb.Partition, mb.ID}}, apply: func(w *wtx) error {
 		cur, err := w.mailbox(mb.ID)
 		if err != nil {
 			return err

@@ -37,7 +37,8 @@ type blobStore interface {
 	// Discard removes a temporary body.
 	Discard(t tempBlob) error
 	// Place makes a temporary body the message uid of a mailbox. It does
-	// not sync the mailbox: call SyncMailbox once for all placed bodies.
+	// not sync the mailbox: the committer calls SyncMailbox once per
+	// batch for every mailbox the batch placed bodies in.
 	Place(t tempBlob, part string, mbox uint64, uid uint32) error
 	// Link makes a stored message also the message dstUID of another
 	// mailbox, sharing the body where the partitions allow.
@@ -83,11 +84,10 @@ type partition struct {
 
 // fsBlobs keeps bodies as files: <partition>/XX/YY/<mailbox id>/<uid>.
 type fsBlobs struct {
-	parts   map[string]*partition
-	noSync  bool
-	seq     atomic.Uint64
-	stats   *Stats
-	syncers sync.Map // mailbox directory → *dirSyncer
+	parts  map[string]*partition
+	noSync bool
+	seq    atomic.Uint64
+	stats  *Stats
 }
 
 func (f *fsBlobs) part(name string) (*partition, error) {
@@ -283,65 +283,11 @@ func (f *fsBlobs) SyncMailbox(part string, mbox uint64) error {
 	if err != nil {
 		return err
 	}
-	dir := p.mailboxDir(mbox)
-	v, _ := f.syncers.LoadOrStore(dir, newDirSyncer())
-	err = v.(*dirSyncer).sync(func() error {
-		f.stats.DirSyncs.Add(1)
-		return syncDir(dir)
-	})
-	if err != nil {
+	if err := syncDir(p.mailboxDir(mbox)); err != nil {
 		return wrapErr(KindTemporary, err, "sync mailbox directory")
 	}
+	f.stats.DirSyncs.Add(1)
 	return nil
-}
-
-// dirSyncer shares directory syncs among concurrent appends to one
-// mailbox: an append needs a sync that started after its link, so while
-// one sync runs, the appends that arrive wait and are all covered by the
-// next, which one of them runs.
-type dirSyncer struct {
-	mu      sync.Mutex // protects the fields below
-	cond    *sync.Cond
-	started uint64 // the last sync begun
-	done    uint64 // the last sync finished
-	running bool
-	errs    map[uint64]error // failures of recent syncs, by number
-}
-
-func newDirSyncer() *dirSyncer {
-	d := &dirSyncer{errs: map[uint64]error{}}
-	d.cond = sync.NewCond(&d.mu)
-	return d
-}
-
-func (d *dirSyncer) sync(fn func() error) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	// The sync running now may have begun before our link: we need the
-	// one after it.
-	need := d.started + 1
-	for d.done < need {
-		if d.running {
-			d.cond.Wait()
-			continue
-		}
-		d.running = true
-		d.started++
-		gen := d.started
-		d.mu.Unlock()
-		err := fn()
-		d.mu.Lock()
-		d.running = false
-		d.done = gen
-		if err != nil {
-			d.errs[gen] = err
-		}
-		delete(d.errs, gen-1024) // long since read by its waiters
-		d.cond.Broadcast()
-	}
-	// Syncs run one at a time and are numbered in order: sync number need
-	// is the one that covered us.
-	return d.errs[need]
 }
 
 func syncDir(dir string) error {

@@ -16,6 +16,10 @@ import (
 
 type writeReq struct {
 	apply func(w *wtx) error
+	// dirs are mailbox directories where this request placed message
+	// files: the committer syncs each once per batch, before the
+	// transaction, so the files are durable before the index names them.
+	dirs []mailboxDir
 	// Filled by the committer:
 	events []Event
 	err    error
@@ -82,11 +86,52 @@ func (c *committer) run() {
 	}
 }
 
+// mailboxDir names a mailbox's directory in its partition.
+type mailboxDir struct {
+	part string
+	mbox uint64
+}
+
+// syncDirs syncs, once each, the directories the batch placed files in,
+// and fails (and drops) the requests whose directory could not be synced.
+// Doing it here rather than in each appender lets one sync serve a whole
+// batch, and puts no extra wait on an append's path.
+func (c *committer) syncDirs(batch []*writeReq) []*writeReq {
+	errs := map[mailboxDir]error{}
+	for _, r := range batch {
+		for _, d := range r.dirs {
+			if _, ok := errs[d]; !ok {
+				errs[d] = c.s.blobs.SyncMailbox(d.part, d.mbox)
+			}
+		}
+	}
+	if len(errs) == 0 {
+		return batch
+	}
+	kept := batch[:0]
+	for _, r := range batch {
+		var err error
+		for _, d := range r.dirs {
+			if err == nil {
+				err = errs[d]
+			}
+		}
+		if err != nil {
+			r.err = err
+			close(r.done)
+			continue
+		}
+		kept = append(kept, r)
+	}
+	return kept
+}
+
 // commitBatch applies every request in one transaction. A request that
 // returns an error may have written part of its work, so the transaction is
 // rolled back and the batch applied again without it: its error stands, as
 // if it had run alone at that point.
 func (c *committer) commitBatch(batch []*writeReq) {
+	batch = c.syncDirs(batch)
 	for len(batch) > 0 {
 		failed := -1
 		w := &wtx{s: c.s}

@@ -24,7 +24,8 @@
 // waiting at that moment in one transaction (group commit); no message I/O
 // happens inside a transaction. An append writes and syncs its body first,
 // links it into its mailbox directory under a UID handed out by the
-// mailbox's sequencer, syncs the directory, then commits its index entry;
-// it is acknowledged only after that commit. Change events are published
+// mailbox's sequencer, and hands its index entry to the committer, which
+// syncs the directories of a whole batch once each and then commits the
+// batch; the append is acknowledged only after that commit. Change events are published
 // after each commit, in commit order.
 package store

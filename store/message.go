@@ -543,9 +543,6 @@ func (s *Store) copyMessages(ctx context.Context, c Caller, src uint64, uids []u
 		}
 		linked++
 	}
-	if err == nil {
-		err = s.blobs.SyncMailbox(dmb.Partition, dmb.ID)
-	}
 	if err != nil {
 		q.enter(s, first, uint32(len(items)), nil)
 		for i := 0; i < linked; i++ {
@@ -554,7 +551,7 @@ func (s *Store) copyMessages(ctx context.Context, c Caller, src uint64, uids []u
 		return CopyResult{}, err
 	}
 	var moved []uint32
-	r := &writeReq{apply: func(w *wtx) error {
+	r := &writeReq{dirs: []mailboxDir{{dmb.Partition, dmb.ID}}, apply: func(w *wtx) error {
 		moved = nil
 		d, err := w.mailbox(dmb.ID)
 		if err != nil {
