@@ -70,7 +70,11 @@ type metaTx interface {
 type boltMeta struct{ db *bolt.DB }
 
 func openBoltMeta(path string, noSync bool) (*boltMeta, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, NoFreelistSync: true, FreelistType: bolt.FreelistMapType,
+		// Map a generous address range from the start: a growing database
+		// is otherwise remapped again and again, each time stopping every
+		// reader and writer.
+		InitialMmapSize: 1 << 30})
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
