@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 ROUNDS=${1:-3}
 N=${2:-2000}
 ANCHORS=${ANCHORS:-../shared/anchors}
-work=$(mktemp -d /tmp/lmtpbench.XXXX)
+work=$(mktemp -d "${BENCH_DIR:-/tmp}/lmtpbench.XXXX")
 chmod 755 "$work" # Dovecot's auth process reads its users file under it
 go build -o "$work/mstore" ./cmd/mstore
 go build -o "$work/mailbench" ./tools/mailbench
