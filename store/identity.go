@@ -34,6 +34,15 @@ type UserOptions struct {
 	Credentials *Credentials
 }
 
+// adminUser normalizes a user name and checks that the caller administers
+// its domain: the first step of every change to a user's identities.
+func adminUser(c Caller, name string) (full, local, domain string, err error) {
+	if full, local, domain, err = normalizeUser(name); err != nil {
+		return "", "", "", err
+	}
+	return full, local, domain, c.requireAdmin(domain)
+}
+
 func getUser(tx metaTx, full string) (*userRec, error) {
 	id := tx.Get(bUserNames, []byte(full))
 	if id == nil {
@@ -169,11 +178,8 @@ func usersOfDomain(tx metaTx, domain string) []*userRec {
 // AddUser creates a user, its INBOX unless opts.NoInbox, and, with
 // opts.Credentials, a login identifier equal to its name.
 func (s *Store) AddUser(ctx context.Context, c Caller, name string, opts UserOptions) (UserInfo, error) {
-	full, local, domain, err := normalizeUser(name)
+	full, local, domain, err := adminUser(c, name)
 	if err != nil {
-		return UserInfo{}, err
-	}
-	if err := c.requireAdmin(domain); err != nil {
 		return UserInfo{}, err
 	}
 	var info UserInfo
@@ -221,11 +227,8 @@ func (s *Store) AddUser(ctx context.Context, c Caller, name string, opts UserOpt
 // DeleteUser removes a user. A user that still has mailboxes, logins or
 // authmap entries needs force, which removes them all with their mail.
 func (s *Store) DeleteUser(ctx context.Context, c Caller, name string, force bool) error {
-	full, _, domain, err := normalizeUser(name)
+	full, _, domain, err := adminUser(c, name)
 	if err != nil {
-		return err
-	}
-	if err := c.requireAdmin(domain); err != nil {
 		return err
 	}
 	var removed []*mailboxRec
@@ -426,11 +429,8 @@ func (s *Store) AddAuthID(ctx context.Context, c Caller, login, user string, cre
 	if err != nil {
 		return err
 	}
-	full, _, domain, err := normalizeUser(user)
+	full, _, _, err := adminUser(c, user)
 	if err != nil {
-		return err
-	}
-	if err := c.requireAdmin(domain); err != nil {
 		return err
 	}
 	return s.write(func(w *wtx) error {
@@ -615,11 +615,8 @@ func (s *Store) AddAuthMap(ctx context.Context, c Caller, external, user string)
 	if err != nil {
 		return err
 	}
-	full, _, domain, err := normalizeUser(user)
+	full, _, _, err := adminUser(c, user)
 	if err != nil {
-		return err
-	}
-	if err := c.requireAdmin(domain); err != nil {
 		return err
 	}
 	return s.write(func(w *wtx) error {

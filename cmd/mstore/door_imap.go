@@ -22,20 +22,8 @@ func startIMAP(ctx context.Context, d *doorEnv) (func() error, error) {
 		Auth:               auth.ServerOptions{DisableCRAMMD5: !cfg.Auth.CramMD5, DisableSCRAMSHA256: !cfg.Auth.ScramSHA256},
 		Proxy:              d.Proxy,
 	}, d.Log.With("door", "imap"))
-	plain, err := listenAll(d, "imap", cfg.IMAP.Listen)
-	if err != nil {
+	if err := serveTCP(d, "imap", cfg.IMAP.Listen, cfg.IMAP.TLSListen, srv.Serve, srv.ServeTLS); err != nil {
 		return nil, err
-	}
-	tlsLs, err := listenAll(d, "imaps", cfg.IMAP.TLSListen)
-	if err != nil {
-		closeAll(plain)
-		return nil, err
-	}
-	for _, l := range plain {
-		go srv.Serve(l)
-	}
-	for _, l := range tlsLs {
-		go srv.ServeTLS(l)
 	}
 	return srv.Close, nil
 }

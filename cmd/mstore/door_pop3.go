@@ -22,20 +22,8 @@ func startPOP3(ctx context.Context, d *doorEnv) (func() error, error) {
 		DisableSCRAMSHA256: !cfg.Auth.ScramSHA256,
 		Proxy:              d.Proxy,
 	}, d.Log.With("door", "pop3"))
-	plain, err := listenAll(d, "pop3", cfg.POP3.Listen)
-	if err != nil {
+	if err := serveTCP(d, "pop3", cfg.POP3.Listen, cfg.POP3.TLSListen, srv.Serve, srv.ServeTLS); err != nil {
 		return nil, err
-	}
-	tlsLs, err := listenAll(d, "pop3s", cfg.POP3.TLSListen)
-	if err != nil {
-		closeAll(plain)
-		return nil, err
-	}
-	for _, l := range plain {
-		go srv.Serve(l)
-	}
-	for _, l := range tlsLs {
-		go srv.ServeTLS(l)
 	}
 	return srv.Close, nil
 }

@@ -189,6 +189,27 @@ func listenAll(d *doorEnv, name string, addrs []string) ([]net.Listener, error) 
 	return ls, nil
 }
 
+// serveTCP binds a door's plain and implicit-TLS addresses and serves
+// each listener with the matching function.
+func serveTCP(d *doorEnv, name string, plain, withTLS []string, serve, serveTLS func(net.Listener) error) error {
+	pl, err := listenAll(d, name, plain)
+	if err != nil {
+		return err
+	}
+	tl, err := listenAll(d, name+"s", withTLS)
+	if err != nil {
+		closeAll(pl)
+		return err
+	}
+	for _, l := range pl {
+		go serve(l)
+	}
+	for _, l := range tl {
+		go serveTLS(l)
+	}
+	return nil
+}
+
 func closeAll(ls []net.Listener) {
 	for _, l := range ls {
 		l.Close()
