@@ -2,9 +2,7 @@ package imap
 
 import (
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -34,29 +32,8 @@ func TestMuttOtherUsers(t *testing.T) {
 	joe := x.loginRaw("joe@foo.com")
 	joe.mustOK("t", "SETACL Projects ann lr")
 
-	dir := t.TempDir()
-	url := "imap://" + x.addr + "/"
-	rc := fmt.Sprintf(`set imap_user="ann@foo.com"
-set imap_pass="%s"
-set ssl_starttls=no
-set ssl_force_tls=no
-set folder="%s"
-set spoolfile="+INBOX"
-set confirmcreate=no
-set confirmappend=no
-set header_cache=""
-set message_cachedir=""
-set move=no
-set mbox_type=Maildir
-set record=""
-`, testPassword, url)
-	if err := os.WriteFile(filepath.Join(dir, "muttrc"), []byte(rc), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	// Saved does not exist: mutt gets TRYCREATE, creates it, and copies.
-	keys := `push "<tag-pattern>~s keep<enter><tag-prefix><copy-message>=Saved<enter><quit>"`
-	cmdline := fmt.Sprintf(`TERM=xterm %s -n -F %s -f "%sOther Users/joe/Projects" -e '%s'`, mutt, filepath.Join(dir, "muttrc"), url, keys)
-	runClient(t, dir, "script", "-qec", cmdline, "/dev/null")
+	muttCopy(t, mutt, x.addr, "ann@foo.com", "Other Users/joe/Projects", "keep", "Saved")
 
 	saved := x.messagesOf("ann@foo.com", "Saved")
 	if len(saved) != 1 {

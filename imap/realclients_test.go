@@ -276,9 +276,29 @@ func TestMutt(t *testing.T) {
 		e.deliver("joe@foo.com", fmt.Sprintf("From: s%d@example.org\r\nTo: joe@foo.com\r\nSubject: note %d\r\n\r\nbody %d\r\n", i, i, i))
 	}
 	e.deliver("joe@foo.com", "From: boss@example.org\r\nTo: joe@foo.com\r\nSubject: keep this one\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nGrüße\r\n")
+	// Saved does not exist: mutt gets TRYCREATE, creates it, and copies.
+	muttCopy(t, mutt, e.addr, "joe@foo.com", "INBOX", "keep", "Saved")
+
+	saved := e.messagesOf("joe@foo.com", "Saved")
+	if len(saved) != 1 {
+		t.Fatalf("Saved holds %d messages, want 1", len(saved))
+	}
+	if got, want := e.bodyOf("joe@foo.com", "Saved", saved[0].UID), e.bodyOf("joe@foo.com", "INBOX", 6); got != want {
+		t.Errorf("saved copy differs:\n%q\n%q", got, want)
+	}
+	if n := len(e.messagesOf("joe@foo.com", "INBOX")); n != 6 {
+		t.Errorf("INBOX holds %d after a copy", n)
+	}
+}
+
+// muttCopy has mutt, in batch mode under script(1), log in as user, open
+// folder over IMAP, and copy the messages whose subject matches to the
+// folder "to" of the same account.
+func muttCopy(t *testing.T, mutt, addr, user, folder, subject, to string) {
+	t.Helper()
 	dir := t.TempDir()
-	url := "imap://" + e.addr + "/"
-	rc := fmt.Sprintf(`set imap_user="joe@foo.com"
+	url := "imap://" + addr + "/"
+	rc := fmt.Sprintf(`set imap_user="%s"
 set imap_pass="%s"
 set ssl_starttls=no
 set ssl_force_tls=no
@@ -291,23 +311,11 @@ set message_cachedir=""
 set move=no
 set mbox_type=Maildir
 set record=""
-`, testPassword, url)
+`, user, testPassword, url)
 	if err := os.WriteFile(filepath.Join(dir, "muttrc"), []byte(rc), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	// Saved does not exist: mutt gets TRYCREATE, creates it, and copies.
-	keys := `push "<tag-pattern>~s keep<enter><tag-prefix><copy-message>=Saved<enter><quit>"`
-	cmdline := fmt.Sprintf("TERM=xterm %s -n -F %s -f %sINBOX -e '%s'", mutt, filepath.Join(dir, "muttrc"), url, keys)
+	keys := fmt.Sprintf(`push "<tag-pattern>~s %s<enter><tag-prefix><copy-message>=%s<enter><quit>"`, subject, to)
+	cmdline := fmt.Sprintf(`TERM=xterm %s -n -F %s -f "%s%s" -e '%s'`, mutt, filepath.Join(dir, "muttrc"), url, folder, keys)
 	runClient(t, dir, "script", "-qec", cmdline, "/dev/null")
-
-	saved := e.messagesOf("joe@foo.com", "Saved")
-	if len(saved) != 1 {
-		t.Fatalf("Saved holds %d messages, want 1", len(saved))
-	}
-	if got, want := e.bodyOf("joe@foo.com", "Saved", saved[0].UID), e.bodyOf("joe@foo.com", "INBOX", 6); got != want {
-		t.Errorf("saved copy differs:\n%q\n%q", got, want)
-	}
-	if n := len(e.messagesOf("joe@foo.com", "INBOX")); n != 6 {
-		t.Errorf("INBOX holds %d after a copy", n)
-	}
 }
