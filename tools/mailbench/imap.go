@@ -120,15 +120,7 @@ func runIMAP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			i--
 		}
 	}
-	if o.json {
-		err = r.WriteJSON(stdout)
-	} else {
-		err = r.WriteText(stdout)
-	}
-	if err == nil && r.Errors > 0 {
-		err = errFailures
-	}
-	return err
+	return r.Write(stdout, o.json)
 }
 
 // login opens a connection logged in as the user of connection c.

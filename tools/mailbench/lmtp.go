@@ -98,18 +98,7 @@ func runLMTP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	r := benchLMTP(ctx, o, commandLine("lmtp", args))
-	if o.json {
-		err = r.WriteJSON(stdout)
-	} else {
-		err = r.WriteText(stdout)
-	}
-	if err != nil {
-		return err
-	}
-	if r.Errors > 0 {
-		return errFailures
-	}
-	return nil
+	return r.Write(stdout, o.json)
 }
 
 // benchLMTP runs the load and returns its report.

@@ -116,18 +116,7 @@ func runPOP3(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	r := benchPOP3(ctx, o, commandLine("pop3", args))
-	if o.json {
-		err = r.WriteJSON(stdout)
-	} else {
-		err = r.WriteText(stdout)
-	}
-	if err != nil {
-		return err
-	}
-	if r.Errors > 0 {
-		return errFailures
-	}
-	return nil
+	return r.Write(stdout, o.json)
 }
 
 // benchPOP3 runs the load and returns its report.

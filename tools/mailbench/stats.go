@@ -214,6 +214,21 @@ func NewReport(mode, command, target string, conns int, elapsed time.Duration, u
 // JSON always carries all of them.
 const maxErrorLines = 10
 
+// Write prints the report, as JSON or for a person, and returns
+// errFailures when some operation failed.
+func (r *Report) Write(w io.Writer, asJSON bool) error {
+	var err error
+	if asJSON {
+		err = r.WriteJSON(w)
+	} else {
+		err = r.WriteText(w)
+	}
+	if err == nil && r.Errors > 0 {
+		err = errFailures
+	}
+	return err
+}
+
 // WriteText prints the report for a person.
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
