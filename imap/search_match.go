@@ -268,17 +268,7 @@ func inDays(t, since, before time.Time) bool {
 
 func inNumSet(set imap.SeqSet, n, star uint32) bool {
 	for _, r := range set {
-		lo, hi := r.Start, r.Stop
-		if lo == 0 {
-			lo = star
-		}
-		if hi == 0 {
-			hi = star
-		}
-		if lo > hi {
-			lo, hi = hi, lo
-		}
-		if lo <= n && n <= hi {
+		if lo, hi := span(r.Start, r.Stop, star); lo <= n && n <= hi {
 			return true
 		}
 	}
@@ -287,17 +277,7 @@ func inNumSet(set imap.SeqSet, n, star uint32) bool {
 
 func inUIDSet(set imap.UIDSet, u, star uint32) bool {
 	for _, r := range set {
-		lo, hi := uint32(r.Start), uint32(r.Stop)
-		if lo == 0 {
-			lo = star
-		}
-		if hi == 0 {
-			hi = star
-		}
-		if lo > hi {
-			lo, hi = hi, lo
-		}
-		if lo <= u && u <= hi {
+		if lo, hi := span(uint32(r.Start), uint32(r.Stop), star); lo <= u && u <= hi {
 			return true
 		}
 	}

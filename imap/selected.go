@@ -251,16 +251,7 @@ func (s *session) uidsOf(set imap.NumSet) ([]uint32, error) {
 	case imap.SeqSet:
 		n := uint32(len(sel.uids))
 		for _, r := range set {
-			lo, hi := r.Start, r.Stop
-			if lo == 0 {
-				lo = n
-			}
-			if hi == 0 {
-				hi = n
-			}
-			if lo > hi {
-				lo, hi = hi, lo
-			}
+			lo, hi := span(r.Start, r.Stop, n)
 			if lo == 0 {
 				continue // "*" of an empty mailbox
 			}
@@ -270,21 +261,12 @@ func (s *session) uidsOf(set imap.NumSet) ([]uint32, error) {
 			out = append(out, sel.uids[lo-1:hi]...)
 		}
 	case imap.UIDSet:
-		var max uint32
+		var last uint32
 		if len(sel.uids) > 0 {
-			max = sel.uids[len(sel.uids)-1]
+			last = sel.uids[len(sel.uids)-1]
 		}
 		for _, r := range set {
-			lo, hi := uint32(r.Start), uint32(r.Stop)
-			if lo == 0 {
-				lo = max
-			}
-			if hi == 0 {
-				hi = max
-			}
-			if lo > hi {
-				lo, hi = hi, lo
-			}
+			lo, hi := span(uint32(r.Start), uint32(r.Stop), last)
 			i, _ := slices.BinarySearch(sel.uids, lo)
 			for ; i < len(sel.uids) && sel.uids[i] <= hi; i++ {
 				out = append(out, sel.uids[i])
@@ -293,6 +275,18 @@ func (s *session) uidsOf(set imap.NumSet) ([]uint32, error) {
 	}
 	slices.Sort(out)
 	return slices.Compact(out), nil
+}
+
+// span resolves a range of a sequence or UID set: 0 ("*") stands for
+// star, and the ends may come in either order.
+func span(start, stop, star uint32) (lo, hi uint32) {
+	if start == 0 {
+		start = star
+	}
+	if stop == 0 {
+		stop = star
+	}
+	return min(start, stop), max(start, stop)
 }
 
 func toFlags(fl []string) []imap.Flag {
