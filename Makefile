@@ -4,7 +4,7 @@
 GO      ?= go
 BIN     := bin/mstore
 # Packages that share state between goroutines run under the race detector.
-RACE_PKGS := ./store/... ./imap/... ./fs/... ./lmtp/... ./pop3/...
+RACE_PKGS := ./store/... ./imap/... ./fs/... ./lmtp/... ./pop3/... ./web/...
 
 .PHONY: all build run test test-unit test-race bench fmt vet clean
 

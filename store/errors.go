@@ -99,6 +99,17 @@ func KindOf(err error) Kind {
 	return KindInternal
 }
 
+// WithHint adds a front end's advice to an error of kind k — the command
+// line's "use --force", the web page's check box — after the store's own
+// message, which states only the fact. Errors of other kinds pass through.
+func WithHint(err error, k Kind, hint string) error {
+	var e *Error
+	if !errors.As(err, &e) || e.Kind != k {
+		return err
+	}
+	return &Error{Kind: k, Msg: e.Msg + " (" + hint + ")", Err: e.Err}
+}
+
 func errorf(kind Kind, format string, args ...any) error {
 	return &Error{Kind: kind, Msg: fmt.Sprintf(format, args...)}
 }

@@ -108,7 +108,7 @@ func (s *Store) DeleteDomain(ctx context.Context, c Caller, name string, force b
 		users := usersOfDomain(w.tx, d)
 		mboxes := mailboxIDsUnder(w.tx, d, "")
 		if !force && (len(users) > 0 || len(mboxes) > 0) {
-			return errorf(KindInUse, "domain %s still has %d users and %d mailboxes (use --force to delete them too)", d, len(users), len(mboxes))
+			return errorf(KindInUse, "domain %s still has %d users and %d mailboxes", d, len(users), len(mboxes))
 		}
 		for _, u := range users {
 			rm, err := deleteUserTx(w, u)
@@ -243,7 +243,7 @@ func (s *Store) DeleteUser(ctx context.Context, c Caller, name string, force boo
 			logins := loginsOf(w.tx, u.ID)
 			maps := authMapsOf(w.tx, u.ID)
 			if n+len(logins)+len(maps) > 0 {
-				return errorf(KindInUse, "user %s still has %d mailboxes, %d logins and %d authmap entries (use --force to delete them too)", full, n, len(logins), len(maps))
+				return errorf(KindInUse, "user %s still has %d mailboxes, %d logins and %d authmap entries", full, n, len(logins), len(maps))
 			}
 		}
 		removed, err = deleteUserTx(w, u)

@@ -2,6 +2,8 @@ package main
 
 import (
 	"strconv"
+
+	"mstore/store"
 )
 
 // DomainCmd: mstore domain add|del|list.
@@ -25,7 +27,8 @@ type DomainDelCmd struct {
 }
 
 func (c *DomainDelCmd) Run(env *Env) error {
-	return env.Store.DeleteDomain(env.Ctx, env.Caller, c.Name, c.Force)
+	err := env.Store.DeleteDomain(env.Ctx, env.Caller, c.Name, c.Force)
+	return store.WithHint(err, store.KindInUse, "use --force to delete them too")
 }
 
 type DomainListCmd struct {

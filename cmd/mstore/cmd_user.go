@@ -47,7 +47,8 @@ type UserDelCmd struct {
 }
 
 func (c *UserDelCmd) Run(env *Env) error {
-	return env.Store.DeleteUser(env.Ctx, env.Caller, c.User, c.Force)
+	err := env.Store.DeleteUser(env.Ctx, env.Caller, c.User, c.Force)
+	return store.WithHint(err, store.KindInUse, "use --force to delete them too")
 }
 
 type UserListCmd struct {

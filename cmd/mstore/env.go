@@ -115,11 +115,17 @@ func (e *Env) credentials() (store.Credentials, error) {
 	if err != nil {
 		return store.Credentials{}, err
 	}
-	c, err := auth.NewCredentials(pw, auth.CredentialOptions{CramMD5: e.Config.Auth.CramMD5, ScramSHA256: e.Config.Auth.ScramSHA256})
+	c, err := auth.NewCredentials(pw, credentialOptions(e.Config))
 	if err != nil {
 		return store.Credentials{}, invalidErr("%v", err)
 	}
-	return store.Credentials{Hash: c.Hash, CramMD5: c.CramMD5, ScramSHA256: c.ScramSHA256}, nil
+	return c, nil
+}
+
+// credentialOptions are the secrets kept beside a new password, by the
+// [auth] switches: the command line and the web page both use them.
+func credentialOptions(cfg *config.Config) auth.CredentialOptions {
+	return auth.CredentialOptions{CramMD5: cfg.Auth.CramMD5, ScramSHA256: cfg.Auth.ScramSHA256}
 }
 
 // parsePath reads a mailbox path in the mount's form,
