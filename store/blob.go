@@ -88,6 +88,7 @@ type fsBlobs struct {
 	noSync bool
 	seq    atomic.Uint64
 	stats  *Stats
+	own    chowner
 }
 
 func (f *fsBlobs) part(name string) (*partition, error) {
@@ -149,6 +150,9 @@ func (f *fsBlobs) Stage(part string, r io.Reader, date time.Time) (tempBlob, err
 			return tempBlob{}, err
 		}
 		return tempBlob{}, wrapErr(KindTemporary, err, "stage message")
+	}
+	if err := f.own.file(t.file); err != nil {
+		return fail(err)
 	}
 	buf := copyBuffers.Get().(*[]byte)
 	t.size, err = io.CopyBuffer(onlyWriter{t.file}, r, *buf)
@@ -338,6 +342,9 @@ func (f *fsBlobs) CreateMailbox(part string, mbox uint64) error {
 	}
 	for i := len(missing) - 1; i >= 0; i-- {
 		if err := os.Mkdir(missing[i], 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+			return wrapErr(KindTemporary, err, "create mailbox directory")
+		}
+		if err := f.own.path(missing[i]); err != nil {
 			return wrapErr(KindTemporary, err, "create mailbox directory")
 		}
 		if !f.noSync {

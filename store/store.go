@@ -31,6 +31,9 @@ type Options struct {
 	MaxMessageSize int64
 	// NoSync skips every fsync. Only for tests and benchmarks that say so.
 	NoSync bool
+	// Owner, when set, is the account the store's files belong to; while
+	// this process runs as root it gives them to it (see Owner).
+	Owner  *Owner
 	Logger *slog.Logger
 }
 
@@ -73,6 +76,7 @@ type Stats struct {
 type Store struct {
 	dir    string
 	opts   Options
+	own    chowner // gives what a root process makes to opts.Owner
 	log    *slog.Logger
 	meta   metaStore
 	blobs  blobStore
@@ -117,18 +121,32 @@ func Open(dir string, opts Options) (*Store, error) {
 	if len(opts.Partitions) == 0 {
 		opts.Partitions = []PartitionConfig{{Name: DefaultPartition, Path: "mailstore"}}
 	}
+	own := chowner{opts.Owner}
 	for _, d := range []string{"", "database", "tmp", "ipc", "etc", "run"} {
-		if err := os.MkdirAll(filepath.Join(dir, d), 0o750); err != nil {
+		if err := own.mkdirAll(filepath.Join(dir, d), 0o750); err != nil {
 			return nil, fmt.Errorf("create store layout: %w", err)
 		}
 	}
-	lock, err := takeLock(dir)
+	lock, err := takeLock(dir, own)
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{dir: dir, opts: opts, log: opts.Logger, lock: lock, seqs: map[uint64]*uidSeq{}, events: newHub()}
-	meta, err := openBoltMeta(filepath.Join(dir, "database", "mstore.db"), opts.NoSync)
+	if n, err := own.adopt(dir); err != nil {
+		releaseLock(lock)
+		return nil, err
+	} else if n > 0 {
+		opts.Logger.Info("store given to its owner", "dir", dir, "uid", opts.Owner.UID, "entries", n)
+	}
+	s := &Store{dir: dir, opts: opts, log: opts.Logger, lock: lock, seqs: map[uint64]*uidSeq{}, events: newHub(), own: own}
+	dbPath := filepath.Join(dir, "database", "mstore.db")
+	meta, err := openBoltMeta(dbPath, opts.NoSync)
+	if err == nil {
+		err = own.path(dbPath)
+	}
 	if err != nil {
+		if meta != nil {
+			meta.Close()
+		}
 		releaseLock(lock)
 		return nil, err
 	}
@@ -149,6 +167,24 @@ func Open(dir string, opts Options) (*Store, error) {
 
 // Dir is the store's directory.
 func (s *Store) Dir() string { return s.dir }
+
+// PartitionDirs are the directories of the partitions, in configuration
+// order.
+func (s *Store) PartitionDirs() []string {
+	var dirs []string
+	for _, pc := range s.opts.Partitions {
+		dirs = append(dirs, s.partitionDir(pc))
+	}
+	return dirs
+}
+
+// partitionDir is a partition's path, a relative one taken from the store.
+func (s *Store) partitionDir(pc PartitionConfig) string {
+	if filepath.IsAbs(pc.Path) {
+		return pc.Path
+	}
+	return filepath.Join(s.dir, pc.Path)
+}
 
 // Stats returns the store's counters.
 func (s *Store) Stats() *Stats { return &s.stats }
@@ -172,7 +208,7 @@ func (s *Store) Close() error {
 // of the process and writes our pid beside it, so a second process can say
 // who holds the store. OFD locks, unlike flock, can be tested without being
 // taken (LockHolder), so a probe never makes an Open fail.
-func takeLock(dir string) (*os.File, error) {
+func takeLock(dir string, own chowner) (*os.File, error) {
 	path := filepath.Join(dir, "run", "lock")
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o640)
 	if err != nil {
@@ -187,9 +223,14 @@ func takeLock(dir string) (*os.File, error) {
 		}
 		return nil, &Error{Kind: KindInUse, Msg: fmt.Sprintf("store %s is in use by process %s", dir, pid), Err: err}
 	}
-	if err := os.WriteFile(filepath.Join(dir, "run", "mstore.pid"), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+	pidFile := filepath.Join(dir, "run", "mstore.pid")
+	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("write pid file: %w", err)
+	}
+	if err := errors.Join(own.file(f), own.path(pidFile)); err != nil {
+		f.Close()
+		return nil, err
 	}
 	return f, nil
 }
@@ -224,7 +265,7 @@ func LockHolder(dir string) int {
 // the database: a partition keeps its fan-out for life, and a partition
 // that holds mailboxes may not disappear from the configuration.
 func (s *Store) openPartitions() (*fsBlobs, error) {
-	f := &fsBlobs{parts: map[string]*partition{}, noSync: s.opts.NoSync, stats: &s.stats}
+	f := &fsBlobs{parts: map[string]*partition{}, noSync: s.opts.NoSync, stats: &s.stats, own: s.own}
 	err := s.meta.Update(func(tx metaTx) error {
 		for _, pc := range s.opts.Partitions {
 			if pc.Name == "" || strings.ContainsAny(pc.Name, "/\x00 ") {
@@ -233,10 +274,7 @@ func (s *Store) openPartitions() (*fsBlobs, error) {
 			if f.parts[pc.Name] != nil {
 				return errorf(KindInvalid, "partition %q configured twice", pc.Name)
 			}
-			path := pc.Path
-			if !filepath.IsAbs(path) {
-				path = filepath.Join(s.dir, path)
-			}
+			path := s.partitionDir(pc)
 			p := &partition{name: pc.Name, dir: path, fan1: s.opts.FanOut1, fan2: s.opts.FanOut2}
 			key := []byte("partition:" + pc.Name)
 			if v := tx.Get(bMeta, key); len(v) == 8 {
@@ -258,9 +296,14 @@ func (s *Store) openPartitions() (*fsBlobs, error) {
 				p.tmp = filepath.Join(path, "tmp")
 			}
 			for _, d := range []string{p.dir, p.tmp} {
-				if err := os.MkdirAll(d, 0o750); err != nil {
+				if err := s.own.mkdirAll(d, 0o750); err != nil {
 					return fmt.Errorf("partition %s: %w", p.name, err)
 				}
+			}
+			if n, err := s.own.adopt(p.dir); err != nil {
+				return fmt.Errorf("partition %s: %w", p.name, err)
+			} else if n > 0 {
+				s.log.Info("partition given to the store's owner", "partition", p.name, "dir", p.dir, "entries", n)
 			}
 			f.parts[p.name] = p
 			s.parts = append(s.parts, p.name)
