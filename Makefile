@@ -13,7 +13,10 @@ all: build
 build:
 	$(GO) build -o $(BIN) ./cmd/mstore
 
+# Run by root, serve gives root up for the account "mstore" (server.user),
+# which is made here the first time.
 run: build
+	tools/make-account.sh
 	./$(BIN) serve
 
 test: vet test-unit test-race

@@ -12,20 +12,28 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
-// The authentication proxy checks passwords of system accounts. It is the
-// one part of mstore that keeps root, since only root reads /etc/shadow;
-// the server talks to it over a UNIX socket (<store>/ipc/authproxy) and
-// maps an account it accepts to a store user through the authmap.
+// The authentication proxy is the one part of mstore that keeps root. It
+// does the two things the server cannot do once it has given root up:
+// check passwords of system accounts, since only root reads /etc/shadow
+// (the server maps an account it accepts to a store user through the
+// authmap), and unmount the store's mount, which root made. The server
+// talks to it over a UNIX socket (<store>/ipc/authproxy).
 //
 // The protocol is one JSON object per line each way:
 //
 //	→ {"user":"kim","password":"..."}
 //	← {"ok":true}  or  {"ok":false}  or  {"error":"..."}
+//	→ {"op":"unmount"}
+//	← {"ok":true}  or  {"error":"..."}
 //
 // The proxy answers only for accounts with a password in the shadow file,
-// never for root (uid 0), and waits a second after each refusal.
+// never for root (uid 0), and waits a second after each refusal. It
+// unmounts only the directory it was started with, and only while a
+// FUSE filesystem is mounted there.
 
 // ProxyServer answers password checks for system accounts.
 type ProxyServer struct {
@@ -37,25 +45,35 @@ type ProxyServer struct {
 	AllowUID int
 	// FailDelay is waited after each refusal (default 1s).
 	FailDelay time.Duration
-	Log       *slog.Logger
+	// NoPasswords refuses every password check: system accounts are off,
+	// and the proxy runs only to unmount.
+	NoPasswords bool
+	// Mount is the one directory the proxy unmounts when asked; "" when
+	// the server has no mount.
+	Mount string
+	Log   *slog.Logger
 
-	mu sync.Mutex // protects l
-	l  net.Listener
+	mu   sync.Mutex // protects l
+	l    net.Listener
+	fuse fuseDevice // for passthrough (proxy_fuse.go)
 }
 
 type proxyRequest struct {
-	User     string `json:"user"`
-	Password string `json:"password"`
+	Op       string `json:"op,omitempty"` // "" checks a password
+	User     string `json:"user,omitempty"`
+	Password string `json:"password,omitempty"`
+	ID       int32  `json:"id,omitempty"` // backing-close
 }
 
 type proxyResponse struct {
 	OK    bool   `json:"ok"`
+	ID    int32  `json:"id,omitempty"` // backing-open
 	Error string `json:"error,omitempty"`
 }
 
-// Serve answers on a UNIX socket at path (mode 0600, owned by owner when
-// owner ≥ 0) until Close.
-func (p *ProxyServer) Serve(path string, owner int) error {
+// Serve answers on a UNIX socket at path (mode 0600, given to uid and gid
+// where they are ≥ 0) until Close.
+func (p *ProxyServer) Serve(path string, uid, gid int) error {
 	if !cryptAvailable {
 		return errors.New("auth proxy: built without libcrypt (cgo)")
 	}
@@ -68,8 +86,8 @@ func (p *ProxyServer) Serve(path string, owner int) error {
 		l.Close()
 		return err
 	}
-	if owner >= 0 {
-		if err := os.Chown(path, owner, -1); err != nil {
+	if uid >= 0 || gid >= 0 {
+		if err := os.Lchown(path, uid, gid); err != nil {
 			l.Close()
 			return err
 		}
@@ -91,6 +109,7 @@ func (p *ProxyServer) Serve(path string, owner int) error {
 
 // Close stops Serve.
 func (p *ProxyServer) Close() error {
+	p.closeFUSE()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.l != nil {
@@ -100,41 +119,91 @@ func (p *ProxyServer) Close() error {
 }
 
 func (p *ProxyServer) handle(c net.Conn) {
-	defer c.Close()
+	uc, ok := c.(*net.UnixConn)
+	if !ok {
+		c.Close()
+		return
+	}
+	m := &msgConn{c: uc}
+	defer m.close()
 	defer func() {
 		if r := recover(); r != nil && p.Log != nil {
 			p.Log.Error("panic in auth proxy", "panic", r)
 		}
 	}()
+	enc := json.NewEncoder(c)
 	if uid, err := PeerUID(c); err != nil || (uid != 0 && uid != p.AllowUID) {
-		json.NewEncoder(c).Encode(proxyResponse{Error: "not allowed"})
+		enc.Encode(proxyResponse{Error: "not allowed"})
 		return
 	}
-	br := bufio.NewReaderSize(c, 4096)
-	enc := json.NewEncoder(c)
 	for {
 		c.SetReadDeadline(time.Now().Add(time.Minute))
-		line, err := br.ReadSlice('\n')
+		line, fds, err := m.readLine()
 		if err != nil {
 			return
 		}
 		var req proxyRequest
 		if err := json.Unmarshal(line, &req); err != nil {
+			closeFDs(fds)
 			enc.Encode(proxyResponse{Error: "malformed request"})
 			return
 		}
-		ok := p.check(req.User, req.Password)
-		if !ok {
-			d := p.FailDelay
-			if d == 0 {
-				d = time.Second
+		var resp proxyResponse
+		switch req.Op {
+		case "":
+			closeFDs(fds)
+			resp.OK = !p.NoPasswords && p.check(req.User, req.Password)
+			if !resp.OK {
+				d := p.FailDelay
+				if d == 0 {
+					d = time.Second
+				}
+				time.Sleep(d)
 			}
-			time.Sleep(d)
+		case "unmount":
+			closeFDs(fds)
+			resp.OK = true
+			if err := p.unmount(); err != nil {
+				resp = proxyResponse{Error: err.Error()}
+			}
+			if p.Log != nil {
+				p.Log.Info("auth proxy: unmount", "dir", p.Mount, "err", resp.Error)
+			}
+		default:
+			resp = p.fuseOp(req, fds)
 		}
-		if err := enc.Encode(proxyResponse{OK: ok}); err != nil {
+		if err := enc.Encode(resp); err != nil {
 			return
 		}
 	}
+}
+
+func closeFDs(fds []int) {
+	for _, fd := range fds {
+		unix.Close(fd)
+	}
+}
+
+// unmount takes down the mount at p.Mount, detaching it lazily when it is
+// busy. The last name is not followed and the filesystem there must be
+// FUSE, so that whoever can rename entries in the store cannot point the
+// proxy at another mount.
+func (p *ProxyServer) unmount() error {
+	if p.Mount == "" {
+		return errors.New("no mount to unmount")
+	}
+	var sfs unix.Statfs_t
+	if err := unix.Statfs(p.Mount, &sfs); err != nil {
+		return err
+	}
+	if sfs.Type != unix.FUSE_SUPER_MAGIC {
+		return fmt.Errorf("%s is not mounted", p.Mount)
+	}
+	err := unix.Unmount(p.Mount, unix.UMOUNT_NOFOLLOW)
+	if errors.Is(err, unix.EBUSY) {
+		err = unix.Unmount(p.Mount, unix.UMOUNT_NOFOLLOW|unix.MNT_DETACH)
+	}
+	return err
 }
 
 // check verifies a system account's password from the shadow file.
@@ -218,6 +287,16 @@ var ErrNoProxy = errors.New("auth proxy not running")
 
 // CheckSystemPassword asks the proxy whether password is the account's.
 func (pc ProxyClient) CheckSystemPassword(ctx context.Context, account, password string) (bool, error) {
+	return pc.ask(ctx, proxyRequest{User: account, Password: password})
+}
+
+// Unmount asks the proxy to unmount the store's mount.
+func (pc ProxyClient) Unmount(ctx context.Context) error {
+	_, err := pc.ask(ctx, proxyRequest{Op: "unmount"})
+	return err
+}
+
+func (pc ProxyClient) ask(ctx context.Context, req proxyRequest) (bool, error) {
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "unix", pc.Socket)
 	if err != nil {
@@ -229,7 +308,7 @@ func (pc ProxyClient) CheckSystemPassword(ctx context.Context, account, password
 	} else {
 		c.SetDeadline(time.Now().Add(30 * time.Second))
 	}
-	if err := json.NewEncoder(c).Encode(proxyRequest{User: account, Password: password}); err != nil {
+	if err := json.NewEncoder(c).Encode(req); err != nil {
 		return false, err
 	}
 	var resp proxyResponse

@@ -12,6 +12,10 @@ import (
 
 // startProxy serves a proxy on accounts files in a temporary directory.
 func startProxy(t *testing.T, passwd, shadow string) ProxyClient {
+	return startProxyWith(t, passwd, shadow, func(*ProxyServer) {})
+}
+
+func startProxyWith(t *testing.T, passwd, shadow string, set func(*ProxyServer)) ProxyClient {
 	t.Helper()
 	if !cryptAvailable {
 		t.Skip("built without cgo: no libcrypt")
@@ -23,7 +27,8 @@ func startProxy(t *testing.T, passwd, shadow string) ProxyClient {
 	os.WriteFile(sh, []byte(shadow), 0o600)
 	sock := filepath.Join(dir, "authproxy")
 	p := &ProxyServer{Shadow: sh, Passwd: pw, AllowUID: os.Getuid(), FailDelay: time.Millisecond}
-	go p.Serve(sock, -1)
+	set(p)
+	go p.Serve(sock, -1, -1)
 	t.Cleanup(func() { p.Close() })
 	for i := 0; i < 100; i++ {
 		if _, err := os.Stat(sock); err == nil {
@@ -68,6 +73,34 @@ func TestProxyChecksShadowHashes(t *testing.T) {
 	}
 }
 
+// With system accounts off the proxy runs only to unmount: it refuses
+// every password, and it unmounts nothing but a FUSE mount at its one
+// directory. (tests/ unmounts a real mount through it.)
+func TestProxyRefusesWhatItWasNotStartedFor(t *testing.T) {
+	sha512 := opensslHash(t, "-6", "kimpass")
+	notMounted := t.TempDir()
+	pc := startProxyWith(t, "kim:x:1001:1001::/home/kim:/bin/sh\n", "kim:"+sha512+":1::::::\n",
+		func(p *ProxyServer) { p.NoPasswords = true; p.Mount = notMounted })
+	ctx := context.Background()
+	if ok, err := pc.CheckSystemPassword(ctx, "kim", "kimpass"); ok || err != nil {
+		t.Errorf("a password checked with system accounts off: %v, %v", ok, err)
+	}
+	if err := pc.Unmount(ctx); err == nil || !strings.Contains(err.Error(), "is not mounted") {
+		t.Errorf("unmount of a plain directory: %v", err)
+	}
+	if _, err := pc.ask(ctx, proxyRequest{Op: "reboot"}); err == nil || !strings.Contains(err.Error(), "unknown op") {
+		t.Errorf("unknown op: %v", err)
+	}
+
+	pc = startProxy(t, "kim:x:1001:1001::/home/kim:/bin/sh\n", "kim:"+sha512+":1::::::\n")
+	if err := pc.Unmount(ctx); err == nil || !strings.Contains(err.Error(), "no mount") {
+		t.Errorf("unmount with no mount: %v", err)
+	}
+	if ok, err := pc.CheckSystemPassword(ctx, "kim", "kimpass"); !ok || err != nil {
+		t.Errorf("a password with system accounts on: %v, %v", ok, err)
+	}
+}
+
 func TestProxyNotRunning(t *testing.T) {
 	pc := ProxyClient{Socket: filepath.Join(t.TempDir(), "none")}
 	if _, err := pc.CheckSystemPassword(context.Background(), "kim", "x"); err == nil || !strings.Contains(err.Error(), ErrNoProxy.Error()) {
@@ -96,7 +129,7 @@ func TestProxyRealAccount(t *testing.T) {
 	}
 	sock := filepath.Join(t.TempDir(), "authproxy")
 	p := &ProxyServer{AllowUID: -1, FailDelay: time.Millisecond}
-	go p.Serve(sock, -1)
+	go p.Serve(sock, -1, -1)
 	defer p.Close()
 	for i := 0; i < 100; i++ {
 		if _, err := os.Stat(sock); err == nil {

@@ -32,6 +32,7 @@ var defaultTOML string
 // Config is the whole configuration file.
 type Config struct {
 	Store   Store   `toml:"store"`
+	Server  Server  `toml:"server"`
 	Storage Storage `toml:"storage"`
 	IMAP    Door    `toml:"imap"`
 	POP3    Door    `toml:"pop3"`
@@ -53,6 +54,13 @@ type Config struct {
 // current directory.
 type Store struct {
 	Path string `toml:"path"`
+}
+
+// Server is who "mstore serve" runs as once its ports are bound and its
+// mount is made, when it starts as root: the account owns the store's
+// files, and only the authentication proxy keeps root. "" keeps root.
+type Server struct {
+	User string `toml:"user"`
 }
 
 // Storage shapes the message files: fan-out, size limit, partitions and

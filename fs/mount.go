@@ -51,6 +51,14 @@ type Options struct {
 	PassthroughMin int64
 	// Debug logs every FUSE request.
 	Debug bool
+	// Unmount takes the mount down for a process that has given up the
+	// root it mounted with (serve asks the authentication proxy). Unset,
+	// or while this process is root, Close unmounts by itself.
+	Unmount func() error
+	// Backing, when set, registers the files of messages read through
+	// passthrough, for a process that gives up root after mounting; go-fuse
+	// then registers none itself.
+	Backing Backing
 }
 
 func (o *Options) defaults() {
@@ -98,6 +106,11 @@ type Mounted struct {
 	// later carries invalidations that requests ask for: a request must
 	// not call into the kernel itself.
 	later chan func()
+
+	// lent holds the file a message Open leaves for lentPassthrough,
+	// by request; lendOff turns lending off after the helper refused.
+	lent    sync.Map
+	lendOff atomic.Bool
 
 	closeOnce sync.Once
 	closeErr  error
@@ -160,7 +173,7 @@ func Mount(st *store.Store, dir string, opts Options, logger *slog.Logger) (*Mou
 	// The watcher starts before the mount so that no event between the
 	// two is lost.
 	m.watcher = st.Watch(0)
-	server, err := gofs.Mount(abs, m.root, fo)
+	server, err := m.mount(abs, fo)
 	if err != nil {
 		m.watcher.Close()
 		return nil, fmt.Errorf("mount %s: %w", abs, err)
@@ -172,6 +185,43 @@ func Mount(st *store.Store, dir string, opts Options, logger *slog.Logger) (*Mou
 	return m, nil
 }
 
+// mount mounts and starts serving, as gofs.Mount does, with the node
+// filesystem wrapped to lend passthrough when Options.Backing is set.
+func (m *Mounted) mount(dir string, fo *gofs.Options) (*fuse.Server, error) {
+	raw := gofs.NewNodeFS(m.root, fo)
+	var before map[int]bool
+	if m.opts.Backing != nil {
+		raw = newLentPassthrough(raw, m)
+		before = fuseFDs()
+	}
+	server, err := fuse.NewServer(raw, dir, &fo.MountOptions)
+	if err != nil {
+		return nil, err
+	}
+	go server.Serve()
+	if err := server.WaitMount(); err != nil {
+		return nil, err
+	}
+	if m.opts.Backing != nil {
+		// The descriptor this mount opened is the one not there before.
+		var dev []int
+		for fd := range fuseFDs() {
+			if !before[fd] {
+				dev = append(dev, fd)
+			}
+		}
+		err := fmt.Errorf("found %d new /dev/fuse descriptors", len(dev))
+		if len(dev) == 1 {
+			err = m.opts.Backing.Device(dev[0])
+		}
+		if err != nil {
+			m.log.Warn("mount: no passthrough; large messages are read through the server", "err", err)
+			m.lendOff.Store(true)
+		}
+	}
+	return server, nil
+}
+
 // Dir is the mount point.
 func (m *Mounted) Dir() string { return m.dir }
 
@@ -180,19 +230,19 @@ func (m *Mounted) Dir() string { return m.dir }
 // last user leaves) rather than waited for.
 func (m *Mounted) Close() error {
 	m.closeOnce.Do(func() {
-		err := m.server.Unmount()
-		if err != nil {
+		if m.opts.Unmount != nil && unix.Geteuid() != 0 {
+			// The helper detaches a busy mount lazily itself.
+			if err := m.opts.Unmount(); err != nil {
+				m.closeErr = fmt.Errorf("unmount %s: %w", m.dir, err)
+			} else {
+				m.waitServer()
+			}
+		} else if err := m.server.Unmount(); err != nil {
 			m.log.Warn("mount: busy, detaching lazily", "dir", m.dir, "err", err)
 			if derr := unix.Unmount(m.dir, unix.MNT_DETACH); derr != nil {
 				m.closeErr = fmt.Errorf("unmount %s: %w", m.dir, derr)
 			}
-			done := make(chan struct{})
-			go func() { m.server.Wait(); close(done) }()
-			select {
-			case <-done:
-			case <-time.After(5 * time.Second):
-				m.log.Warn("mount: still in use after a lazy unmount; it ends with this process", "dir", m.dir)
-			}
+			m.waitServer()
 		}
 		close(m.stopNotify)
 		<-m.notifyDone
@@ -200,6 +250,19 @@ func (m *Mounted) Close() error {
 		m.log.Info("mount: unmounted", "dir", m.dir)
 	})
 	return m.closeErr
+}
+
+// waitServer waits for the FUSE loops to end after an unmount made other
+// than by server.Unmount; a lazily detached mount still in use keeps them
+// going, and they then end with the process.
+func (m *Mounted) waitServer() {
+	done := make(chan struct{})
+	go func() { m.server.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		m.log.Warn("mount: still in use after a lazy unmount; it ends with this process", "dir", m.dir)
+	}
 }
 
 // prepareMountPoint makes dir usable: it creates it, and unmounts a dead
@@ -285,16 +348,8 @@ func unescapeMountinfo(s string) string {
 // instead of failing ("transport endpoint is not connected"), which is
 // what lets the next start clean it up.
 func closeOnExecFUSE() {
-	entries, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		return
-	}
-	for _, e := range entries {
-		if target, err := os.Readlink("/proc/self/fd/" + e.Name()); err == nil && target == "/dev/fuse" {
-			if fd, err := strconv.Atoi(e.Name()); err == nil {
-				unix.CloseOnExec(fd)
-			}
-		}
+	for fd := range fuseFDs() {
+		unix.CloseOnExec(fd)
 	}
 }
 

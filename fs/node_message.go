@@ -164,7 +164,9 @@ func (n *messageNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, 
 		if errno := h.open(ctx); errno != 0 {
 			return nil, 0, errno
 		}
-		h.passthrough = passthrough && h.file != nil
+		// With Options.Backing the file is lent to the wrapper
+		// (lentPassthrough), and go-fuse is not asked.
+		h.passthrough = passthrough && h.file != nil && !n.m.lend(ctx, h.file)
 		return h, fuse.FOPEN_KEEP_CACHE | fuse.FOPEN_NOFLUSH, 0
 	}
 	// A small message needs no handle: the kernel keeps its content

@@ -3,13 +3,17 @@ package fs
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"mstore/auth"
 	"mstore/store"
 )
 
@@ -109,5 +113,78 @@ func TestReadPaths(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// countingBacking counts what the mount asks of the proxy.
+type countingBacking struct {
+	*auth.Backing
+	opens, closes atomic.Int32
+}
+
+func (c *countingBacking) Open(f *os.File) (int32, error) {
+	c.opens.Add(1)
+	return c.Backing.Open(f)
+}
+
+func (c *countingBacking) Close(id int32) error {
+	c.closes.Add(1)
+	return c.Backing.Close(id)
+}
+
+// TestLentPassthrough: with Options.Backing the files of large messages
+// are registered by the authentication proxy (here in this process) and
+// the kernel reads them itself: an open with a backing id the kernel did
+// not know would fail. Opens of one message share its backing file, and
+// the last close lets it go.
+func TestLentPassthrough(t *testing.T) {
+	needFUSE(t)
+	sock := filepath.Join(t.TempDir(), "authproxy")
+	p := &auth.ProxyServer{AllowUID: -1, NoPasswords: true}
+	go p.Serve(sock, -1, -1)
+	t.Cleanup(func() { p.Close() })
+	for i := 0; i < 100; i++ {
+		if _, err := os.Stat(sock); err == nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	b := &countingBacking{Backing: &auth.Backing{Socket: sock}}
+	defer b.Shut()
+	f := newFixture(t, Options{Backing: b})
+	large := message(1) + strings.Repeat("0123456789abcdef\r\n", 300<<10/18)
+	f.appendMsg(f.inbox, large, time.Now())
+	path := f.path("foo.com", "users", "joe", "INBOX", store.DefaultMessageName(1))
+
+	h1, err := os.Open(path)
+	must(t, err)
+	h2, err := os.Open(path)
+	must(t, err)
+	for _, h := range []*os.File{h1, h2} {
+		got, err := io.ReadAll(h)
+		must(t, err)
+		if string(got) != large {
+			t.Errorf("read %d bytes, want %d", len(got), len(large))
+		}
+	}
+	if n := b.opens.Load(); n != 1 {
+		t.Errorf("%d backing files registered for two opens of one message, want 1", n)
+	}
+	h1.Close()
+	h2.Close()
+	// RELEASE reaches the mount after close returns.
+	for i := 0; i < 200 && b.closes.Load() == 0; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := b.closes.Load(); n != 1 {
+		t.Errorf("%d backing files closed after the last close, want 1", n)
+	}
+	got, err := os.ReadFile(path)
+	must(t, err)
+	if string(got) != large || b.opens.Load() != 2 {
+		t.Errorf("reopen: %d bytes, %d registrations", len(got), b.opens.Load())
+	}
+	if strings.Contains(f.log.String(), "level=WARN") {
+		t.Errorf("warnings:\n%s", f.log)
 	}
 }

@@ -26,6 +26,17 @@ import (
 // end that serve left no mount behind.
 func mountServer(t *testing.T) (*server, string) {
 	t.Helper()
+	s, mnt := mountServerIn(t, t.TempDir())
+	s.mstore("", "domain", "add", "foo.com")
+	s.mstore("secret\n", "user", "add", "joe@foo.com", "--password-stdin")
+	s.mstore("secret\n", "user", "add", "bob@foo.com", "--password-stdin")
+	return s, mnt
+}
+
+// mountServerIn starts serve on the store in dir with the mount on a new
+// directory.
+func mountServerIn(t *testing.T, dir string) (*server, string) {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("mounting needs root")
 	}
@@ -45,13 +56,10 @@ func mountServer(t *testing.T) (*server, string) {
 			syscall.Unmount(mnt, syscall.MNT_DETACH)
 		}
 	})
-	s := startServer(t, "", "--mount", mnt)
+	s := startServerIn(t, dir, "", "--mount", mnt)
 	if got := s.addr("mount"); got != mnt {
 		t.Fatalf("mount announced on %q, want %q", got, mnt)
 	}
-	s.mstore("", "domain", "add", "foo.com")
-	s.mstore("secret\n", "user", "add", "joe@foo.com", "--password-stdin")
-	s.mstore("secret\n", "user", "add", "bob@foo.com", "--password-stdin")
 	return s, mnt
 }
 

@@ -68,7 +68,7 @@ type controlServer struct {
 
 // listenControl creates the socket, replacing a stale one left by a server
 // that died: the caller holds the store lock, so no live server uses it.
-func listenControl(path string, st *store.Store, cfg *config.Config, log *slog.Logger) (*controlServer, error) {
+func listenControl(path string, st *store.Store, cfg *config.Config, log *slog.Logger, acct *account) (*controlServer, error) {
 	if len(path) > maxSocketPath {
 		return nil, fmt.Errorf("control socket path %s is longer than %d bytes; use a shorter store path", path, maxSocketPath)
 	}
@@ -80,14 +80,19 @@ func listenControl(path string, st *store.Store, cfg *config.Config, log *slog.L
 		return nil, fmt.Errorf("control socket: %w", err)
 	}
 	// Until this chmod the ipc directory (0750) and the uid check guard it.
-	if err := os.Chmod(path, 0o600); err != nil {
+	runUID := os.Geteuid()
+	err = os.Chmod(path, 0o600)
+	if err == nil && acct != nil {
+		runUID = acct.uid
+		err = acct.giveAway(path)
+	}
+	if err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("control socket: %w", err)
 	}
-	self := os.Geteuid()
 	ctx, cancel := context.WithCancel(context.Background())
 	return &controlServer{path: path, ln: ln, st: st, cfg: cfg, log: log,
-		allowUID: func(uid int) bool { return uid == 0 || uid == self },
+		allowUID: func(uid int) bool { return uid == 0 || uid == runUID },
 		ctx:      ctx, cancel: cancel, conns: map[*net.UnixConn]bool{}}, nil
 }
 

@@ -158,7 +158,7 @@ func TestControlRefusesOtherUsers(t *testing.T) {
 	cfg := config.Default()
 	cfg.Store.Path = dir
 	log := discardLogger()
-	ctl, err := listenControl(cfg.ControlSocket(), st, cfg, log)
+	ctl, err := listenControl(cfg.ControlSocket(), st, cfg, log, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

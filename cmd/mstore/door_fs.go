@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"time"
 
+	"mstore/auth"
 	"mstore/fs"
 )
 
@@ -16,7 +18,21 @@ func startMount(ctx context.Context, d *doorEnv) (func() error, error) {
 	if dir == "" {
 		return func() error { return nil }, nil
 	}
-	m, err := fs.Mount(d.Store, dir, fs.Options{}, d.Log.With("door", "mount"))
+	var opts fs.Options
+	var backing *auth.Backing
+	if d.Account != nil && d.Privileged != nil {
+		// Root made the mount; once serve is the account, the proxy
+		// takes it down, and registers the files of large messages for
+		// passthrough, which the kernel allows only to root.
+		opts.Unmount = func() error {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			return d.Privileged.Unmount(ctx)
+		}
+		backing = &auth.Backing{Socket: d.Privileged.Socket}
+		opts.Backing = backing
+	}
+	m, err := fs.Mount(d.Store, dir, opts, d.Log.With("door", "mount"))
 	if err != nil && !d.Config.MountChosen() {
 		// The default mount is a convenience: without the privilege to
 		// mount (not root, no fusermount), serve runs without it.
@@ -27,5 +43,11 @@ func startMount(ctx context.Context, d *doorEnv) (func() error, error) {
 		return nil, err
 	}
 	d.Announce("mount on %s", m.Dir())
-	return m.Close, nil
+	return func() error {
+		err := m.Close()
+		if backing != nil {
+			backing.Shut()
+		}
+		return err
+	}, nil
 }

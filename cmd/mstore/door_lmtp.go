@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strconv"
 
 	"mstore/lmtp"
 )
@@ -16,8 +17,18 @@ func startLMTP(ctx context.Context, d *doorEnv) (func() error, error) {
 		IdleTimeout:        cfg.LMTP.IdleTimeout,
 		OverQuotaPermanent: cfg.LMTP.OverQuotaPermanent,
 	}, d.Log.With("door", "lmtp"))
+	// Unset, owner and group are the server's as it will be.
+	owner, group := cfg.LMTP.SocketOwner, cfg.LMTP.SocketGroup
+	if a := d.Account; a != nil {
+		if owner == "" {
+			owner = strconv.Itoa(a.uid)
+		}
+		if group == "" {
+			group = strconv.Itoa(a.gid)
+		}
+	}
 	sock, err := lmtp.ListenSocket(cfg.LMTPSocket(), lmtp.SocketOptions{
-		Mode: cfg.SocketMode(), Owner: cfg.LMTP.SocketOwner, Group: cfg.LMTP.SocketGroup,
+		Mode: cfg.SocketMode(), Owner: owner, Group: group,
 	})
 	if err != nil {
 		return nil, err

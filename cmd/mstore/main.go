@@ -83,7 +83,7 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			time.Sleep(50 * time.Millisecond)
 			continue
 		}
-		st, err := store.Open(env.Dir, cfg.StoreOptions())
+		st, err := store.Open(env.Dir, directOptions(cfg))
 		if store.KindOf(err) == store.KindInUse && time.Now().Before(deadline) {
 			time.Sleep(50 * time.Millisecond) // taken meanwhile: ask again who holds it
 			continue
@@ -98,6 +98,17 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		}
 		return finish(stderr, err)
 	}
+}
+
+// directOptions are the store options of a command that opens the store
+// itself. Run by root, it gives what it makes to the account serve runs
+// as, when that account exists, so that the server can still write there.
+func directOptions(cfg *config.Config) store.Options {
+	opts := cfg.StoreOptions()
+	if acct, err := serverAccount(cfg); err == nil {
+		opts.Owner = acct.storeOwner()
+	}
+	return opts
 }
 
 func pidString(pid int) string {

@@ -25,6 +25,7 @@ type ServeCmd struct {
 	LMTP  []string `name:"lmtp" sep:"none" placeholder:"ADDR" help:"LMTP TCP listen address, repeatable (overrides lmtp.listen)."`
 	Web   *string  `name:"web" placeholder:"ADDR" help:"Web admin page address (overrides web.listen; \"\" for none)."`
 	Mount *string  `name:"mount" placeholder:"DIR" help:"Mount point (overrides mount.dir; \"\" for none)."`
+	User  *string  `name:"user" placeholder:"NAME" help:"Account to run as once started by root (overrides server.user; \"\" keeps root)."`
 }
 
 // door is one front end that serve runs. Each door package (imap, pop3,
@@ -43,17 +44,23 @@ type doorEnv struct {
 	Config *config.Config
 	TLS    *tls.Config // the configured or self-signed pair
 	Log    *slog.Logger
-	// Proxy checks system accounts' passwords; nil when the
-	// authentication proxy does not run.
+	// Proxy checks system accounts' passwords; nil when system accounts
+	// are off or the authentication proxy does not run.
 	Proxy *auth.ProxyClient
+	// Privileged is the proxy for what needs root once serve has given
+	// it up: the mount's unmount and passthrough; nil when the proxy
+	// does not run.
+	Privileged *auth.ProxyClient
+	// Account is who serve runs as once the doors have started; nil when
+	// it keeps its user.
+	Account *account
 	// Announce adds one "mstore: ..." line that serve prints under its
 	// readiness line; each listener announces its address ("imap on
 	// 127.0.0.1:1143").
 	Announce func(format string, args ...any)
 }
 
-// doors is empty until the door packages exist: serve starts nothing for
-// the imap, pop3, lmtp, web and mount settings yet, and pretends nothing.
+// doors are filled in by the door_*.go files, each from its init.
 var doors = []door{}
 
 // apply copies the flags that were given into the configuration.
@@ -80,6 +87,9 @@ func (c *ServeCmd) apply(cfg *config.Config) error {
 	if c.Mount != nil {
 		cfg.SetMountDir(*c.Mount)
 	}
+	if c.User != nil {
+		cfg.Server.User = *c.User
+	}
 	if err := cfg.Validate(); err != nil {
 		return invalidErr("%v", err)
 	}
@@ -94,19 +104,34 @@ func (c *ServeCmd) Run(env *Env) error {
 	say := func(format string, args ...any) { fmt.Fprintf(env.Stderr, "mstore: "+format+"\n", args...) }
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel()}))
 
+	acct, err := serverAccount(cfg)
+	if err != nil {
+		return err
+	}
 	opts := cfg.StoreOptions()
 	opts.Logger = log
+	opts.Owner = acct.storeOwner()
 	st, err := store.Open(env.Dir, opts)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	if acct != nil {
+		for _, dir := range append([]string{env.Dir}, st.PartitionDirs()...) {
+			if err := acct.canReach(dir); err != nil {
+				return err
+			}
+		}
+	}
 
 	generated, err := cfg.EnsureTLS()
 	if err != nil {
 		return err
 	}
 	if generated {
+		if err := acct.giveAway(cfg.TLS.Cert, cfg.TLS.Key); err != nil {
+			return err
+		}
 		say("generated a self-signed TLS certificate: %s (key %s)", cfg.TLS.Cert, cfg.TLS.Key)
 	}
 	tlsConfig, err := cfg.TLSConfig()
@@ -117,14 +142,14 @@ func (c *ServeCmd) Run(env *Env) error {
 	ctx, stopSignals := signal.NotifyContext(env.Ctx, syscall.SIGTERM, syscall.SIGINT)
 	defer stopSignals()
 
-	ctl, err := listenControl(cfg.ControlSocket(), st, cfg, log)
+	ctl, err := listenControl(cfg.ControlSocket(), st, cfg, log, acct)
 	if err != nil {
 		return err
 	}
 	go ctl.serve()
 	lines := []string{fmt.Sprintf("control on %s", cfg.ControlSocket())}
 
-	proxy, stopProxy, err := startAuthProxy(env, os.Geteuid(), log)
+	proxy, stopProxy, err := startAuthProxy(env, acct, log)
 	if err != nil {
 		ctl.shutdown()
 		return err
@@ -133,8 +158,12 @@ func (c *ServeCmd) Run(env *Env) error {
 	if proxy != nil {
 		lines = append(lines, fmt.Sprintf("authproxy on %s", proxy.Socket))
 	}
+	passwords := proxy
+	if !cfg.Auth.SystemAccounts {
+		passwords = nil
+	}
 
-	denv := &doorEnv{Store: st, Config: cfg, TLS: tlsConfig, Log: log, Proxy: proxy,
+	denv := &doorEnv{Store: st, Config: cfg, TLS: tlsConfig, Log: log, Proxy: passwords, Privileged: proxy, Account: acct,
 		Announce: func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }}
 	var stops []func() error
 	stopDoors := func() {
@@ -152,6 +181,19 @@ func (c *ServeCmd) Run(env *Env) error {
 			return fmt.Errorf("%s: %w", d.name, err)
 		}
 		stops = append(stops, stop)
+	}
+
+	// Root has done its part: ports are bound, the mount is made and
+	// the proxy runs.
+	if acct != nil {
+		if err := acct.drop(); err != nil {
+			stopDoors()
+			ctl.shutdown()
+			return fmt.Errorf("give up root for %s: %w", acct.name, err)
+		}
+		lines = append(lines, fmt.Sprintf("running as %s (uid %d)", acct.name, acct.uid))
+	} else if os.Geteuid() == 0 {
+		log.Warn("serving as root: server.user is empty")
 	}
 
 	// Every listener is bound before the readiness line, so whoever waits

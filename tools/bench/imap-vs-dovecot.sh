@@ -10,7 +10,8 @@ N=${1:-10000}
 IDLE=${2:-1000}
 ANCHORS=${ANCHORS:-../shared/anchors}
 work=$(mktemp -d /tmp/imapbench.XXXX)
-chmod 755 "$work" # Dovecot's auth process reads its users file under it
+chmod 755 "$work" # Dovecot's auth process and mstore's account work under it
+tools/make-account.sh
 go build -o "$work/mstore" ./cmd/mstore
 go build -o "$work/mailbench" ./tools/mailbench
 mb="$work/mailbench"

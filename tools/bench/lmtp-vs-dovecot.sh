@@ -11,7 +11,8 @@ ROUNDS=${1:-3}
 N=${2:-2000}
 ANCHORS=${ANCHORS:-../shared/anchors}
 work=$(mktemp -d "${BENCH_DIR:-/tmp}/lmtpbench.XXXX")
-chmod 755 "$work" # Dovecot's auth process reads its users file under it
+chmod 755 "$work" # Dovecot's auth process and mstore's account work under it
+tools/make-account.sh
 go build -o "$work/mstore" ./cmd/mstore
 go build -o "$work/mailbench" ./tools/mailbench
 

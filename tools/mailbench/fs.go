@@ -35,6 +35,7 @@ type fsOptions struct {
 	listing   int
 	large     int
 	largeSize int
+	user      string
 	json      bool
 }
 
@@ -57,6 +58,7 @@ func parseFSFlags(args []string, stderr io.Writer) (*fsOptions, error) {
 	fs.IntVar(&o.listing, "listing", 100000, "`number` of messages in the mailbox listed with ls -l")
 	fs.IntVar(&o.large, "large", 10, "`number` of large messages")
 	fs.IntVar(&o.largeSize, "large-size", 20<<20, "size of each large message in `bytes`")
+	fs.StringVar(&o.user, "user", "mstore", "the `account` serve runs as once mounted (serve's --user; \"\" keeps root)")
 	fs.BoolVar(&o.json, "json", false, "print the report as JSON")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -122,6 +124,13 @@ func runFS(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	// serve's account must reach the store.
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return err
+	}
 	if !o.keep {
 		defer os.RemoveAll(dir)
 	}
@@ -135,7 +144,7 @@ func runFS(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := buildFSStore(ctx, storeDir, sets); err != nil {
 		return err
 	}
-	srv, err := startFSServer(bin, storeDir, mnt, stderr)
+	srv, err := startFSServer(bin, storeDir, mnt, o.user, stderr)
 	if err != nil {
 		return err
 	}
@@ -397,9 +406,9 @@ type fsServer struct {
 	done chan struct{}
 }
 
-func startFSServer(bin, storeDir, mnt string, stderr io.Writer) (*fsServer, error) {
+func startFSServer(bin, storeDir, mnt, user string, stderr io.Writer) (*fsServer, error) {
 	cmd := exec.Command(bin, "serve", "--store", storeDir, "--imap", "", "--imaps", "", "--pop3", "", "--pop3s", "",
-		"--lmtp", "", "--web", "", "--mount", mnt)
+		"--lmtp", "", "--web", "", "--mount", mnt, "--user", user)
 	pipe, err := cmd.StderrPipe()
 	if err != nil {
 		return nil, err
