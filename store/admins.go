@@ -56,12 +56,28 @@ func orEvery(domain string) string {
 	return domain
 }
 
-// DeleteAdmin takes away every administrator power of user that the caller
-// could have given.
-func (s *Store) DeleteAdmin(ctx context.Context, c Caller, user string) error {
+// AdminScope says which administrator powers DeleteAdmin takes away: all
+// of them, or the one over Domain ("" is the power over every domain).
+type AdminScope struct {
+	All    bool
+	Domain string
+}
+
+// AllPowers is the scope of every power a user holds.
+var AllPowers = AdminScope{All: true}
+
+// DeleteAdmin takes away a user's administrator powers within scope. With
+// AllPowers the caller must be able to take away every power the user
+// holds; nothing is taken away otherwise.
+func (s *Store) DeleteAdmin(ctx context.Context, c Caller, user string, scope AdminScope) error {
 	full, _, _, err := normalizeUser(user)
 	if err != nil {
 		return err
+	}
+	if !scope.All && scope.Domain != "" {
+		if scope.Domain, err = normalizeDomain(scope.Domain); err != nil {
+			return err
+		}
 	}
 	return s.write(func(w *wtx) error {
 		u, err := getUser(w.tx, full)
@@ -70,11 +86,16 @@ func (s *Store) DeleteAdmin(ctx context.Context, c Caller, user string) error {
 		}
 		var keys [][]byte
 		w.tx.Scan(bAdmins, be64(u.ID), nil, func(k, _ []byte) bool {
-			keys = append(keys, bytes.Clone(k))
+			if scope.All || string(k[8:]) == scope.Domain {
+				keys = append(keys, bytes.Clone(k))
+			}
 			return true
 		})
 		if len(keys) == 0 {
-			return errorf(KindNotFound, "%s is not an administrator", full)
+			if scope.All {
+				return errorf(KindNotFound, "%s is not an administrator", full)
+			}
+			return errorf(KindNotFound, "%s is not an administrator of %s", full, orEvery(scope.Domain))
 		}
 		for _, k := range keys {
 			d := string(k[8:])

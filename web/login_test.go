@@ -138,7 +138,7 @@ func TestSessionExpires(t *testing.T) {
 func TestSessionEndsWithPowers(t *testing.T) {
 	e := newEnv(t, Options{})
 	c := e.client().login(annUser)
-	if err := e.st.DeleteAdmin(e.ctx, store.System(), annUser); err != nil {
+	if err := e.st.DeleteAdmin(e.ctx, store.System(), annUser, store.AllPowers); err != nil {
 		t.Fatal(err)
 	}
 	redirected(t, "after losing powers", c.get("/domains"), "/login")

@@ -166,18 +166,18 @@ func (s *Server) adminAdd(ctx context.Context, q *req) (done, error) {
 	return done{next: domainPage(d), flash: name + " now administers " + d + "."}, nil
 }
 
-// adminDelete takes away every administrator power of the user that the
-// caller could have given (the store has no call for one domain alone).
+// adminDelete takes away the user's power over this domain; any other
+// power the user holds stays.
 func (s *Server) adminDelete(ctx context.Context, q *req) (done, error) {
 	d := pathDomain(q)
 	name, err := anyUser(q.form("user"), d)
 	if err != nil {
 		return done{}, err
 	}
-	if err := s.st.DeleteAdmin(ctx, q.caller, name); err != nil {
+	if err := s.st.DeleteAdmin(ctx, q.caller, name, store.AdminScope{Domain: d}); err != nil {
 		return done{}, err
 	}
-	return done{next: domainPage(d), flash: name + " is no longer an administrator."}, nil
+	return done{next: domainPage(d), flash: name + " no longer administers " + d + "."}, nil
 }
 
 // groupName accepts a group as "staff" or as an ACL writes it, "group:staff".

@@ -168,9 +168,16 @@ func TestAdminAndGroupForms(t *testing.T) {
 	if d, ok := admins()[joeUser]; !ok || d != "foo.com" {
 		t.Errorf("joe: admin of %q, %v", d, ok)
 	}
+	// Remove on foo.com's page leaves joe's power over bar.com.
+	if err := e.st.AddAdmin(e.ctx, store.System(), joeUser, "bar.com"); err != nil {
+		t.Fatal(err)
+	}
 	redirected(t, "admin delete", c.post("/domains/foo.com/admins/delete", "user", joeUser), "/domains/foo.com")
-	if _, ok := admins()[joeUser]; ok {
-		t.Error("joe still an administrator")
+	if d, ok := admins()[joeUser]; !ok || d != "bar.com" {
+		t.Errorf("joe after removal from foo.com: admin of %q, %v; want bar.com alone", d, ok)
+	}
+	if err := e.st.DeleteAdmin(e.ctx, store.System(), joeUser, store.AllPowers); err != nil {
+		t.Fatal(err)
 	}
 	expect(t, "admin delete again", c.post("/domains/foo.com/admins/delete", "user", joeUser), http.StatusNotFound)
 

@@ -1,5 +1,7 @@
 package main
 
+import "mstore/store"
+
 // AdminCmd: mstore admin add|del|list.
 type AdminCmd struct {
 	Add  AdminAddCmd  `cmd:"" help:"Make a user an administrator of one domain, or of every domain."`
@@ -17,11 +19,20 @@ func (c *AdminAddCmd) Run(env *Env) error {
 }
 
 type AdminDelCmd struct {
-	User string `arg:"" help:"User name."`
+	User   string `arg:"" help:"User name."`
+	Domain string `placeholder:"DOMAIN" xor:"scope" help:"Take away only the power over this domain."`
+	Global bool   `xor:"scope" help:"Take away only the power over every domain."`
 }
 
 func (c *AdminDelCmd) Run(env *Env) error {
-	return env.Store.DeleteAdmin(env.Ctx, env.Caller, c.User)
+	scope := store.AllPowers
+	switch {
+	case c.Domain != "":
+		scope = store.AdminScope{Domain: c.Domain}
+	case c.Global:
+		scope = store.AdminScope{}
+	}
+	return env.Store.DeleteAdmin(env.Ctx, env.Caller, c.User, scope)
 }
 
 type AdminListCmd struct {

@@ -218,6 +218,19 @@ func TestAdmin(t *testing.T) {
 			t.Errorf("ann's powers: %v", c)
 		}
 	})
+	// One power at a time, then all of them.
+	ok(t, dir, "", "admin", "add", "joe@foo.com", "--domain", "bar.org")
+	ok(t, dir, "", "admin", "del", "joe@foo.com", "--domain", "bar.org")
+	fails(t, dir, "", exitNotFound, []string{"admin", "del", "joe@foo.com", "--domain", "bar.org"}, "not an administrator of bar.org")
+	if ls := lines(ok(t, dir, "", "admin", "list")); len(ls) != 3 || !strings.HasPrefix(ls[2], "joe@foo.com  *") {
+		t.Errorf("admin list after deleting one power: %q", ls)
+	}
+	fails(t, dir, "", exitUsage, []string{"admin", "del", "joe@foo.com", "--domain", "bar.org", "--global"}, "can't be used together")
+	ok(t, dir, "", "admin", "add", "joe@foo.com", "--domain", "bar.org")
+	ok(t, dir, "", "admin", "del", "joe@foo.com", "--global")
+	if ls := lines(ok(t, dir, "", "admin", "list")); len(ls) != 3 || !strings.HasPrefix(ls[2], "joe@foo.com  bar.org") {
+		t.Errorf("admin list after deleting the global power: %q", ls)
+	}
 	ok(t, dir, "", "admin", "del", "joe@foo.com")
 	fails(t, dir, "", exitNotFound, []string{"admin", "del", "joe@foo.com"}, "not an administrator")
 	if ls := lines(ok(t, dir, "", "admin", "list")); len(ls) != 2 {
