@@ -144,20 +144,50 @@ func (s *Store) DeleteDomain(ctx context.Context, c Caller, name string, force b
 func (s *Store) Domains(ctx context.Context, c Caller) ([]DomainInfo, error) {
 	var out []DomainInfo
 	err := s.meta.View(func(tx metaTx) error {
+		var recs []*domainRec
 		tx.Scan(bDomains, nil, nil, func(k, v []byte) bool {
-			r, err := decodeDomain(v)
-			if err != nil || !c.IsAdmin(r.Name) {
-				return true
+			if r, err := decodeDomain(v); err == nil && c.IsAdmin(r.Name) {
+				recs = append(recs, r)
 			}
-			out = append(out, DomainInfo{ID: r.ID, Name: r.Name, Created: time.Unix(r.Created, 0)})
 			return true
 		})
-		for i := range out {
-			out[i].Users = len(usersOfDomain(tx, out[i].Name))
+		for _, r := range recs {
+			out = append(out, domainInfo(tx, r))
 		}
 		return nil
 	})
 	return out, err
+}
+
+// Domain describes one domain to an administrator of it: a caller who
+// does not administer it is refused before the store says whether it
+// exists.
+func (s *Store) Domain(ctx context.Context, c Caller, name string) (DomainInfo, error) {
+	d, err := normalizeDomain(name)
+	if err != nil {
+		return DomainInfo{}, err
+	}
+	if err := c.requireAdmin(d); err != nil {
+		return DomainInfo{}, err
+	}
+	var info DomainInfo
+	err = s.meta.View(func(tx metaTx) error {
+		v := tx.Get(bDomains, []byte(d))
+		if v == nil {
+			return errorf(KindNotFound, "domain %s does not exist", d)
+		}
+		r, err := decodeDomain(v)
+		if err != nil {
+			return err
+		}
+		info = domainInfo(tx, r)
+		return nil
+	})
+	return info, err
+}
+
+func domainInfo(tx metaTx, r *domainRec) DomainInfo {
+	return DomainInfo{ID: r.ID, Name: r.Name, Users: len(usersOfDomain(tx, r.Name)), Created: time.Unix(r.Created, 0)}
 }
 
 func usersOfDomain(tx metaTx, domain string) []*userRec {

@@ -27,11 +27,15 @@ func pathDomain(q *req) string { return strings.ToLower(q.r.PathValue("domain"))
 
 func domainPage(d string) string { return "/domains/" + url.PathEscape(d) }
 
-// viewDomain shows a domain's users, administrators and groups. Groups is
-// asked first: it is the store call that refuses a caller who does not
-// administer the domain (403) and names a missing domain (404).
+// viewDomain shows a domain's users, administrators and groups. Domain is
+// asked first: it refuses a caller who does not administer the domain
+// (403) and names a missing domain (404), where the lists would only come
+// back empty.
 func (s *Server) viewDomain(ctx context.Context, q *req) (*page, error) {
 	d := pathDomain(q)
+	if _, err := s.st.Domain(ctx, q.caller, d); err != nil {
+		return nil, err
+	}
 	groups, err := s.st.Groups(ctx, q.caller, d)
 	if err != nil {
 		return nil, err

@@ -62,7 +62,7 @@ func (s *Server) viewMailboxes(ctx context.Context, q *req) (*page, error) {
 		}
 		data.User = &u
 		title = "Mailboxes of " + u.Name
-	} else if _, err := s.st.Groups(ctx, q.caller, t.domain); err != nil {
+	} else if _, err := s.st.Domain(ctx, q.caller, t.domain); err != nil {
 		return nil, err
 	}
 	mbs, err := s.st.ListMailboxes(ctx, q.caller, store.ListQuery{Domain: t.domain, Prefix: t.prefix})
