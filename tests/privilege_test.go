@@ -198,3 +198,24 @@ func notOwnedBy(t *testing.T, dir string, uid, gid int) []string {
 	}
 	return bad
 }
+
+// A store the account could not reach is refused while serve is still
+// root, naming the directory in the way, rather than failing later.
+func TestServeRefusesAStoreOutOfReach(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	private := t.TempDir()
+	if err := os.Chmod(private, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(private, "store")
+	cmd := exec.Command(bin, "serve", "--store", dir, "--config", writeConfig(t, ""), "--imap", "", "--pop3", "", "--lmtp", "", "--web", "", "--mount", "")
+	out, err := cmd.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 8 {
+		t.Fatalf("serve on a private directory: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "out of reach of server.user "+runUser) || !strings.Contains(string(out), private+" has mode 0700") {
+		t.Errorf("message: %s", out)
+	}
+}
