@@ -2,10 +2,8 @@ package imap
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"strconv"
-	"strings"
 
 	"mstore/imap/wire"
 	"mstore/store"
@@ -213,22 +211,4 @@ func (r *readRecorder) Read(p []byte) (int, error) {
 // uidSetString writes UIDs in the order given as a uid-set, runs of
 // consecutive UIDs as ranges: the form of APPENDUID and COPYUID, where
 // the n-th UID of one set pairs with the n-th of the other.
-func uidSetString(uids []uint32) string {
-	var b strings.Builder
-	for i := 0; i < len(uids); {
-		j := i
-		for j+1 < len(uids) && uids[j+1] == uids[j]+1 {
-			j++
-		}
-		if b.Len() > 0 {
-			b.WriteByte(',')
-		}
-		if j > i {
-			fmt.Fprintf(&b, "%d:%d", uids[i], uids[j])
-		} else {
-			fmt.Fprintf(&b, "%d", uids[i])
-		}
-		i = j + 1
-	}
-	return b.String()
-}
+func uidSetString(uids []uint32) string { return uidRangesString(uidRangesOf(uids)) }

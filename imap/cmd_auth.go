@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"encoding/base64"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -210,6 +211,9 @@ func cmdEnable(s *session, tag string, _ bool) error {
 		return err
 	}
 	var enabled []string
+	// CONDSTORE counts as enabled by this command when it was off before
+	// it, whether QRESYNC (which implies it) came first or not.
+	hadCondstore := s.condstore
 	for _, c := range caps {
 		switch strings.ToUpper(string(c)) {
 		case strings.ToUpper(string(imap.CapIMAP4rev2)):
@@ -225,9 +229,17 @@ func cmdEnable(s *session, tag string, _ bool) error {
 				enabled = append(enabled, "UTF8=ACCEPT")
 			}
 		case strings.ToUpper(string(imap.CapCondStore)):
-			if condstoreEnabled && !s.condstore {
+			if condstoreEnabled && !hadCondstore && !slices.Contains(enabled, string(imap.CapCondStore)) {
 				s.enableCondstore()
 				enabled = append(enabled, string(imap.CapCondStore))
+			}
+		case strings.ToUpper(string(imap.CapQResync)):
+			// RFC 7162 section 3.2.3: QRESYNC turns CONDSTORE on too,
+			// but the answer names only what was asked for.
+			if condstoreEnabled && !s.qresync {
+				s.enableCondstore()
+				s.qresync = true
+				enabled = append(enabled, string(imap.CapQResync))
 			}
 		}
 	}

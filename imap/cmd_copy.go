@@ -62,8 +62,9 @@ func (s *session) copyMessages(tag string, uid, move bool) error {
 	// no APPENDUID there: its UIDs are not theirs to know.
 	_, verr := s.st.Mailbox(s.ctx, s.caller, dst)
 	if len(res.SrcUIDs) == 0 || verr != nil {
-		if move {
+		if move && len(res.SrcUIDs) > 0 {
 			s.sendExpunges(res.SrcUIDs)
+			return s.okExpunged(tag, "MOVE completed")
 		}
 		return s.ok(tag, "", verb+" completed")
 	}
@@ -75,5 +76,5 @@ func (s *session) copyMessages(tag string, uid, move bool) error {
 	// RFC 6851: COPYUID goes untagged, before the EXPUNGEs.
 	s.enc.Atom("* OK [").Atom(code).Atom("] Moved").CRLF()
 	s.sendExpunges(res.SrcUIDs)
-	return s.ok(tag, "", "MOVE completed")
+	return s.okExpunged(tag, "MOVE completed")
 }

@@ -38,6 +38,9 @@ func cmdExpunge(s *session, tag string, uid bool) error {
 			return s.no(tag, err)
 		}
 		s.sendExpunges(gone)
+		if len(gone) > 0 {
+			return s.okExpunged(tag, "EXPUNGE completed")
+		}
 	}
 	return s.ok(tag, "", "EXPUNGE completed")
 }

@@ -73,12 +73,21 @@ func cmdFetch(s *session, tag string, uid bool) error {
 	if err != nil {
 		return err
 	}
-	if cmd.Vanished {
-		return badf("VANISHED needs QRESYNC, which this server does not offer")
+	if cmd.Vanished && !s.qresync {
+		// The parser has already refused VANISHED without UID or
+		// CHANGEDSINCE (RFC 7162 section 3.2.6).
+		return badf("VANISHED needs ENABLE QRESYNC first")
 	}
 	uids, err := s.uidsOf(cmd.NumSet)
 	if err != nil {
 		return err
+	}
+	if cmd.Vanished {
+		// Before any FETCH response, which the client reads with the
+		// sequence numbers these leave alone.
+		if err := s.vanishedEarlier(cmd.Options.ChangedSince, s.vanishedSet(cmd.NumSet)); err != nil {
+			return s.no(tag, err)
+		}
 	}
 	p := planFetch(cmd)
 	if p.modseqAsked {

@@ -22,7 +22,19 @@ func (s *session) selectMailbox(tag, verb string) error {
 	if err != nil {
 		return err
 	}
+	if cmd.QResync != nil && !s.qresync {
+		// RFC 7162 section 3.2.5. A BAD command is not run, so the
+		// mailbox selected stays selected.
+		return badf("QRESYNC parameter needs ENABLE QRESYNC first")
+	}
 	if s.sel != nil {
+		// RFC 7162 section 3.2.11: CLOSED parts the responses about the
+		// old mailbox from those about the new one. The old one's pending
+		// changes go unsaid, as after CLOSE, so it comes before any
+		// response of this command; a SELECT that then fails has still
+		// closed it. It goes to sessions that enabled IMAP4rev2, whose
+		// base protocol has it, or CONDSTORE (which QRESYNC turns on); an
+		// IMAP4rev1 client that enabled neither has no use for it.
 		s.unselect()
 		if s.rev2 || s.condstore {
 			s.enc.Atom("* OK [CLOSED] Previous mailbox closed").CRLF()
@@ -104,6 +116,12 @@ func (s *session) selectMailbox(tag, verb string) error {
 	}
 	if s.rev2 {
 		s.enc.Atom(`* LIST () "/" `).Mailbox(name).CRLF()
+	}
+	if cmd.QResync != nil {
+		if err := s.selectQResync(cmd.QResync, info.UIDValidity); err != nil {
+			s.unselect()
+			return s.no(tag, err)
+		}
 	}
 	code := "READ-WRITE"
 	if readOnly {

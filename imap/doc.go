@@ -17,6 +17,8 @@
 // LMTP deliveries, the mount) reach the view as events and are told to the
 // client as untagged EXISTS, EXPUNGE and FETCH responses only at the points
 // RFC 3501 section 7 allows: EXPUNGE never during FETCH, STORE or SEARCH.
+// A session that enabled QRESYNC is told VANISHED instead of EXPUNGE, under
+// the same rule (qresync.go).
 // During IDLE a second goroutine waits for the client's DONE while the
 // session goroutine forwards events as they arrive.
 package imap

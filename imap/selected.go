@@ -22,12 +22,19 @@ type selected struct {
 	watcher     *store.Watcher
 
 	newUIDs  []uint32            // appended by others, not yet announced by EXISTS
-	expunged []uint32            // expunged, not yet announced by EXPUNGE
+	expunged []uint32            // expunged, not yet announced by EXPUNGE or VANISHED
 	changed  map[uint32]struct{} // flags changed by others, not yet sent
 	own      map[uint64]bool     // modseqs of this session's own flag changes
 	user     uint64              // the session's user, for events about one reader
 	gone     bool                // the mailbox was deleted
 	reset    bool                // rebuilt by reconstruct: compare with the store again
+
+	// expungedModSeq is the lowest modseq of the expunges in expunged, 0
+	// when none waits: a QRESYNC client must not take a higher modseq for
+	// its own while they do (see sendUpdates).
+	expungedModSeq uint64
+	resetModSeq    uint64 // the modseq a reconstruct ended on, for resync
+	drainedModSeq  uint64 // the highest modseq of the events taken so far
 
 	searchRes []uint32 // the saved result of SEARCH RETURN (SAVE), as UIDs
 }
@@ -55,6 +62,7 @@ func (sel *selected) seqOf(uid uint32) uint32 {
 // drain takes the watcher's events into the pending changes.
 func (sel *selected) drain() {
 	for _, e := range sel.watcher.Next() {
+		sel.drainedModSeq = max(sel.drainedModSeq, e.ModSeq)
 		switch e.Kind {
 		case store.EventAppend:
 			for _, u := range e.UIDs {
@@ -68,6 +76,7 @@ func (sel *selected) drain() {
 					sel.newUIDs = slices.Delete(sel.newUIDs, i, i+1)
 				} else if sel.seqOf(u) != 0 {
 					sel.expunged = append(sel.expunged, u)
+					sel.pendingExpunge(e.ModSeq)
 				}
 			}
 		case store.EventFlags:
@@ -87,12 +96,21 @@ func (sel *selected) drain() {
 			sel.name = e.Name
 		case store.EventMailboxReset:
 			sel.reset = true
+			sel.resetModSeq = e.ModSeq
 		}
 	}
 }
 
+// pendingExpunge notes the modseq of an expunge the client has not heard of.
+func (sel *selected) pendingExpunge(modseq uint64) {
+	if modseq != 0 && (sel.expungedModSeq == 0 || modseq < sel.expungedModSeq) {
+		sel.expungedModSeq = modseq
+	}
+}
+
 // sendUpdates tells the client what changed in the selected mailbox:
-// EXPUNGE (only where the command allows it), EXISTS, and FETCH FLAGS.
+// EXPUNGE or VANISHED (only where the command allows it), EXISTS, and FETCH
+// FLAGS.
 func (s *session) sendUpdates(allowExpunge bool) {
 	sel := s.sel
 	if sel == nil {
@@ -108,6 +126,7 @@ func (s *session) sendUpdates(allowExpunge bool) {
 	if allowExpunge && len(sel.expunged) > 0 {
 		s.sendExpunges(sel.expunged)
 		sel.expunged = sel.expunged[:0]
+		sel.expungedModSeq = 0
 	}
 	if len(sel.newUIDs) > 0 {
 		sel.uids = append(sel.uids, sel.newUIDs...)
@@ -117,23 +136,47 @@ func (s *session) sendUpdates(allowExpunge bool) {
 	if len(sel.changed) > 0 {
 		s.sendFlagChanges()
 	}
+	if s.qresync && len(sel.expunged) > 0 && sel.expungedModSeq > 1 {
+		// RFC 7162 section 3.2: the FETCH responses above may carry
+		// modseqs beyond an expunge the command may not tell yet. A client
+		// that kept the highest of them and lost the connection would
+		// never hear of the expunge; a HIGHESTMODSEQ below it keeps the
+		// client's resynchronisation point from passing it.
+		s.enc.Atom("* OK [HIGHESTMODSEQ ").Number64(sel.expungedModSeq - 1).Atom("] Expunges pending").CRLF()
+	}
 }
 
-// sendExpunges removes UIDs from the view, telling the client each
-// sequence number; highest first, so no number shifts under the next.
+// sendExpunges removes UIDs from the view and tells the client: with
+// QRESYNC one VANISHED response of UIDs; otherwise an EXPUNGE of each
+// sequence number, highest first, so no number shifts under the next.
+// UIDs the view does not hold are not told: the client never knew them.
 func (s *session) sendExpunges(uids []uint32) {
 	sel := s.sel
-	seqs := make([]uint32, 0, len(uids))
-	for _, u := range uids {
-		if q := sel.seqOf(u); q != 0 {
-			seqs = append(seqs, q)
+	if s.qresync {
+		known := make([]uint32, 0, len(uids))
+		for _, u := range uids {
+			if sel.seqOf(u) != 0 {
+				known = append(known, u)
+			}
+			delete(sel.changed, u)
 		}
-		delete(sel.changed, u)
-	}
-	sort.Slice(seqs, func(i, j int) bool { return seqs[i] > seqs[j] })
-	seqs = slices.Compact(seqs)
-	for _, q := range seqs {
-		s.enc.Atom("*").SP().Number(q).SP().Atom("EXPUNGE").CRLF()
+		slices.Sort(known)
+		if known = slices.Compact(known); len(known) > 0 {
+			s.enc.Atom("* VANISHED ").Atom(uidSetString(known)).CRLF()
+		}
+	} else {
+		seqs := make([]uint32, 0, len(uids))
+		for _, u := range uids {
+			if q := sel.seqOf(u); q != 0 {
+				seqs = append(seqs, q)
+			}
+			delete(sel.changed, u)
+		}
+		sort.Slice(seqs, func(i, j int) bool { return seqs[i] > seqs[j] })
+		seqs = slices.Compact(seqs)
+		for _, q := range seqs {
+			s.enc.Atom("*").SP().Number(q).SP().Atom("EXPUNGE").CRLF()
+		}
 	}
 	keep := sel.uids[:0]
 	gone := map[uint32]bool{}
@@ -197,6 +240,7 @@ func (s *session) resync() {
 	for _, u := range sel.uids {
 		if _, ok := slices.BinarySearch(now, u); !ok && !slices.Contains(sel.expunged, u) {
 			sel.expunged = append(sel.expunged, u)
+			sel.pendingExpunge(sel.resetModSeq)
 		}
 	}
 	last := sel.lastUID()

@@ -60,6 +60,7 @@ type session struct {
 	rev2      bool // IMAP4rev2 enabled
 	utf8      bool // UTF8=ACCEPT enabled (or implied by IMAP4rev2)
 	condstore bool // CONDSTORE enabled
+	qresync   bool // QRESYNC enabled: VANISHED replaces EXPUNGE (RFC 7162 section 3.2)
 
 	sel *selected // the selected mailbox, nil unless stateSelected
 

@@ -51,7 +51,9 @@ type Event struct {
 	Name    MailboxName // the mailbox's name (its new name for a rename)
 	OldName MailboxName // for a rename
 	UIDs    []uint32    // for appends, expunges and flag changes, ascending
-	ModSeq  uint64      // the mailbox's HIGHESTMODSEQ after the change
+	// ModSeq is the mailbox's HIGHESTMODSEQ after the change; for an
+	// expunge, the modseq its tombstones carry (see Vanished).
+	ModSeq uint64
 	// User, when not 0, is the one user a flag change concerns: a change
 	// of \Seen alone, which is each reader's own (the owner's being the
 	// message's flag). Others must ignore it.

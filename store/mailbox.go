@@ -129,7 +129,9 @@ func deleteMailboxTx(w *wtx, id uint64) (*mailboxRec, error) {
 		return nil, err
 	}
 	prefix := be64(id)
-	for _, b := range []bucketID{bMessages, bMsgCache, bMsgNames, bSeen} {
+	// Its tombstones go too: a mailbox created later under the name has a
+	// new UIDVALIDITY, which tells clients to forget the old UIDs.
+	for _, b := range []bucketID{bMessages, bMsgCache, bMsgNames, bSeen, bVanished} {
 		if err := deletePrefix(w.tx, b, prefix); err != nil {
 			return nil, err
 		}

@@ -403,11 +403,16 @@ func (s *Store) Expunge(ctx context.Context, c Caller, mbox uint64, uids []uint3
 	return gone, nil
 }
 
-// removeMessage deletes one index entry and takes it off the mailbox's
-// counters and quota roots.
+// removeMessage deletes one index entry, leaves its tombstone, and takes it
+// off the mailbox's counters and quota roots. The caller raises the
+// mailbox's HIGHESTMODSEQ by one after its last removal, in the same
+// transaction: that is the modseq of the expunge (see putTombstone).
 func removeMessage(w *wtx, mb *mailboxRec, uid uint32, rec *msgRec) error {
 	key := msgKey(mb.ID, uid)
 	if err := w.tx.Delete(bMessages, key); err != nil {
+		return err
+	}
+	if err := putTombstone(w.tx, mb, uid); err != nil {
 		return err
 	}
 	if err := w.tx.Delete(bMsgCache, key); err != nil {

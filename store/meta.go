@@ -34,6 +34,7 @@ const (
 	bSeen                          // mailbox id | user id | uid → "" (\Seen of readers other than the owner)
 	bSubs                          // user id | domain \0 name → ""
 	bQuota                         // domain \0 root → quotaRec
+	bVanished                      // mailbox id | modseq | uid → "" (a tombstone per expunged message)
 	numBuckets
 )
 
@@ -43,7 +44,7 @@ var bucketNames = [numBuckets][]byte{
 	bAuthMap: []byte("authmap"), bAdmins: []byte("admins"), bGroups: []byte("groups"), bGroupsByUser: []byte("groups-by-user"),
 	bMailboxes: []byte("mailboxes"), bMailboxNames: []byte("mailbox-names"), bMessages: []byte("messages"),
 	bMsgCache: []byte("message-cache"), bMsgNames: []byte("message-names"), bSeen: []byte("seen"), bSubs: []byte("subscriptions"),
-	bQuota: []byte("quota"),
+	bQuota: []byte("quota"), bVanished: []byte("vanished"),
 }
 
 type metaStore interface {

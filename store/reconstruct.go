@@ -11,6 +11,14 @@ import (
 // from its modification time, its flags empty), an entry without a file is
 // dropped, entries with files keep their flags, and the mailbox's counters
 // and every quota root of its domain are recounted.
+//
+// Tombstones (vanished.go) follow what the index now says. A dropped entry
+// is an expunge that clients must hear of, so it leaves a tombstone at the
+// modseq the reconstruct ends on. An adopted file whose UID has a
+// tombstone is a message whose expunge was undone by a crash between the
+// commit and the file's removal: it is back, so its tombstone goes. Every
+// other tombstone stays, whether or not the index was lost, since the
+// files cannot say when a message left.
 
 // ReconstructReport says what a reconstruct changed.
 type ReconstructReport struct {
@@ -159,6 +167,7 @@ func (s *Store) reconstructID(ctx context.Context, id uint64) (ReconstructReport
 					return err
 				}
 			}
+			var dropped []uint32
 			for _, k := range drop {
 				if err := w.tx.Delete(bMessages, k); err != nil {
 					return err
@@ -166,12 +175,22 @@ func (s *Store) reconstructID(ctx context.Context, id uint64) (ReconstructReport
 				if err := w.tx.Delete(bMsgCache, k); err != nil {
 					return err
 				}
+				dropped = append(dropped, uidOfKey(k))
 				rep.Dropped++
 			}
+			if err := deleteSeenOf(w.tx, id, dropped); err != nil {
+				return err
+			}
+			tomb := tombstones(w.tx, id)
 			for _, f := range files {
 				struc, ok := adopt[f.UID]
 				if !ok || w.tx.Get(bMessages, msgKey(id, f.UID)) != nil {
 					continue
+				}
+				if k, ok := tomb[f.UID]; ok {
+					if err := w.tx.Delete(bVanished, k); err != nil {
+						return err
+					}
 				}
 				mb.HighestModSeq++
 				rec := msgRec{Date: f.MTime.UnixNano(), Size: f.Size, ModSeq: mb.HighestModSeq}
@@ -193,6 +212,11 @@ func (s *Store) reconstructID(ctx context.Context, id uint64) (ReconstructReport
 				mb.UIDNext = maxUID + 1
 			}
 			mb.HighestModSeq++
+			for _, u := range dropped {
+				if err := w.tx.Put(bVanished, vanishedKey(id, mb.HighestModSeq, u), nil); err != nil {
+					return err
+				}
+			}
 			rep.UIDNext = mb.UIDNext
 			w.markMailbox(mb)
 			if rep.Adopted > 0 || rep.Dropped > 0 {

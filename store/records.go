@@ -161,11 +161,17 @@ type mailboxRec struct {
 	Deleted       uint32 // messages with \Deleted
 	Size          uint64 // octets
 	Created       int64
+	// VanishedFloor is the modseq above which every expunge left a
+	// tombstone (vanished.go); 0 for a mailbox that always had them. A
+	// mailbox from before tombstones (a version 1 record) reads with its
+	// floor at its HIGHESTMODSEQ: its expunges so far left none. Vanished
+	// answers a question about an older modseq from the UIDs alone.
+	VanishedFloor uint64
 }
 
 func (r *mailboxRec) encode() []byte {
 	e := encoder{b: make([]byte, 0, 128)}
-	e.b = append(e.b, 1)
+	e.b = append(e.b, 2)
 	e.u(r.ID)
 	e.s(r.Domain)
 	e.s(r.Name)
@@ -187,12 +193,13 @@ func (r *mailboxRec) encode() []byte {
 	e.u(uint64(r.Deleted))
 	e.u(r.Size)
 	e.i(r.Created)
+	e.u(r.VanishedFloor)
 	return e.b
 }
 
 func decodeMailbox(b []byte) (*mailboxRec, error) {
 	d := decoder{b: b}
-	d.version(1)
+	v := d.version(2)
 	r := &mailboxRec{ID: d.u(), Domain: d.s(), Name: d.s(), Owner: d.u(), Partition: d.s()}
 	r.UIDValidity = uint32(d.u())
 	r.UIDNext = uint32(d.u())
@@ -211,6 +218,14 @@ func decodeMailbox(b []byte) (*mailboxRec, error) {
 	r.Deleted = uint32(d.u())
 	r.Size = d.u()
 	r.Created = d.i()
+	if v >= 2 {
+		r.VanishedFloor = d.u()
+	} else {
+		// Nothing changes HIGHESTMODSEQ without writing the record, so
+		// this is the modseq at which the mailbox began to keep
+		// tombstones, and the first write keeps it.
+		r.VanishedFloor = r.HighestModSeq
+	}
 	return r, d.err
 }
 

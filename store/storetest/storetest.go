@@ -43,6 +43,7 @@ func All(t *testing.T, open Opener) {
 		{"Flags", Flags},
 		{"SharedSeen", SharedSeen},
 		{"ExpungeCopyMove", ExpungeCopyMove},
+		{"Vanished", Vanished},
 		{"Rights", Rights},
 		{"MessageNames", MessageNames},
 		{"Batch", Batch},
@@ -54,6 +55,7 @@ func All(t *testing.T, open Opener) {
 		{"Deliver", Deliver},
 		{"Events", Events},
 		{"Reconstruct", Reconstruct},
+		{"VanishedReconstruct", VanishedReconstruct},
 		{"Crash", Crash},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, open) })
