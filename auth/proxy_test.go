@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"mstore/tools/testenv"
 )
 
 // startProxy serves a proxy on accounts files in a temporary directory.
@@ -18,7 +20,7 @@ func startProxy(t *testing.T, passwd, shadow string) ProxyClient {
 func startProxyWith(t *testing.T, passwd, shadow string, set func(*ProxyServer)) ProxyClient {
 	t.Helper()
 	if !cryptAvailable {
-		t.Skip("built without cgo: no libcrypt")
+		testenv.Skip(t, "built without cgo: no libcrypt")
 	}
 	dir := t.TempDir()
 	pw := filepath.Join(dir, "passwd")
@@ -40,9 +42,10 @@ func startProxyWith(t *testing.T, passwd, shadow string, set func(*ProxyServer))
 }
 
 func opensslHash(t *testing.T, alg, password string) string {
-	out, err := exec.Command("openssl", "passwd", alg, password).Output()
+	openssl := testenv.Program(t, "openssl", "openssl")
+	out, err := exec.Command(openssl, "passwd", alg, password).Output()
 	if err != nil {
-		t.Skipf("openssl passwd: %v", err)
+		t.Fatalf("openssl passwd %s: %v", alg, err)
 	}
 	return strings.TrimSpace(string(out))
 }
@@ -111,15 +114,13 @@ func TestProxyNotRunning(t *testing.T) {
 // TestProxyRealAccount checks a system account made with useradd and
 // chpasswd, whose hash is whatever the system writes (yescrypt on Debian).
 func TestProxyRealAccount(t *testing.T) {
-	if os.Getuid() != 0 {
-		t.Skip("needs root to add an account")
-	}
+	testenv.Root(t, "adding an account")
 	if !cryptAvailable {
-		t.Skip("built without cgo")
+		testenv.Skip(t, "built without cgo: no libcrypt")
 	}
 	name := "mstproxy" + strings.ReplaceAll(time.Now().Format("150405.000"), ".", "")
 	if out, err := exec.Command("useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", name).CombinedOutput(); err != nil {
-		t.Skipf("useradd: %v %s", err, out)
+		t.Fatalf("useradd: %v %s", err, out)
 	}
 	defer exec.Command("userdel", name).Run()
 	cmd := exec.Command("chpasswd")

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"mstore/store"
+	"mstore/tools/testenv"
 )
 
 // Tier-3 tests: the store mounted on t.TempDir() with every cache on,
@@ -21,11 +22,9 @@ import (
 
 func needFUSE(t testing.TB) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("mounting needs root")
-	}
+	testenv.Root(t, "mounting")
 	if _, err := os.Stat("/dev/fuse"); err != nil {
-		t.Skip("no /dev/fuse")
+		testenv.Skip(t, "no /dev/fuse")
 	}
 }
 

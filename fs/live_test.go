@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"mstore/store"
+	"mstore/tools/testenv"
 )
 
 // TestLive: changes made through the store, as LMTP, IMAP or the command
@@ -246,7 +247,7 @@ func fuseAbortFile(t *testing.T, dir string) string {
 	ctl := "/sys/fs/fuse/connections"
 	if _, ok := mountedAt(ctl); !ok {
 		if err := unix.Mount("fusectl", ctl, "fusectl", 0, ""); err != nil {
-			t.Skipf("no fusectl: %v", err)
+			testenv.Skip(t, "no fusectl: %v", err)
 		}
 		t.Cleanup(func() { unix.Unmount(ctl, 0) })
 	}

@@ -2,7 +2,6 @@ package imap
 
 import (
 	"fmt"
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -14,9 +13,7 @@ import (
 // of it into a folder of her own, which then holds the same bytes.
 func TestMuttOtherUsers(t *testing.T) {
 	mutt := needClient(t, "mutt", "mutt")
-	if _, err := exec.LookPath("script"); err != nil {
-		t.Skip("script (util-linux) not installed")
-	}
+	needClient(t, "script", "bsdutils")
 	x := newACLEnv(t)
 	projects := x.mailbox(store.MailboxName{Domain: "foo.com", Name: "user/joe/Projects"})
 	for i := 1; i <= 3; i++ {

@@ -10,9 +10,7 @@ import (
 // APPEND, COPY, MOVE and EXPUNGE with Python's imaplib, a client written
 // apart from go-imap.
 func TestImaplibMailboxCommands(t *testing.T) {
-	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("python3 not installed")
-	}
+	needClient(t, "python3", "python3")
 	e := newTestEnv(t, Options{})
 	host, port, _ := strings.Cut(e.addr, ":")
 	script := `

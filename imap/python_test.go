@@ -51,9 +51,7 @@ print(json.dumps(out))
 `
 
 func TestImaplibFetchSearchStore(t *testing.T) {
-	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("python3 not installed")
-	}
+	needClient(t, "python3", "python3")
 	e := newTestEnv(t, Options{})
 	e.deliver("joe@foo.com", simpleMsg)
 	e.deliver("joe@foo.com", "From: Bob <bob@example.com>\r\nSubject: Report\r\n\r\nFigures attached.\r\n")

@@ -331,9 +331,7 @@ func TestQResyncUIDFetchVanished(t *testing.T) {
 // Python's imaplib, which knows nothing of QRESYNC, sends the commands as
 // raw arguments and finds the answers among its untagged responses.
 func TestImaplibQResync(t *testing.T) {
-	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("python3 not installed")
-	}
+	needClient(t, "python3", "python3")
 	e := newTestEnv(t, Options{})
 	e.appendN("joe@foo.com", "INBOX", 5)
 	host, port, _ := strings.Cut(e.addr, ":")

@@ -12,42 +12,14 @@ import (
 	"time"
 
 	"mstore/store"
+	"mstore/tools/testenv"
 )
 
 // needClient finds a Debian client program, installing its package when
-// missing (as .ci/install-deps does), and skips the test when it cannot.
-// The clients also need FETCH, SEARCH and STORE.
+// missing (as .ci/install-deps does).
 func needClient(t *testing.T, bin, pkg string) string {
 	t.Helper()
-	for _, c := range []string{"FETCH", "SEARCH", "STORE"} {
-		if _, ok := commands[c]; !ok {
-			t.Skipf("%s needs %s, which is not registered yet", bin, c)
-		}
-	}
-	if p, err := exec.LookPath(bin); err == nil {
-		return p
-	}
-	if testing.Short() {
-		t.Skipf("%s not installed (-short: not installing %s)", bin, pkg)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	install := func() error {
-		cmd := exec.CommandContext(ctx, "apt-get", "install", "-y", "-q", pkg)
-		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-		return cmd.Run()
-	}
-	if err := install(); err != nil {
-		exec.CommandContext(ctx, "apt-get", "update", "-q").Run()
-		if err := install(); err != nil {
-			t.Skipf("%s not installed and apt-get install %s failed: %v", bin, pkg, err)
-		}
-	}
-	p, err := exec.LookPath(bin)
-	if err != nil {
-		t.Skipf("%s not found after installing %s", bin, pkg)
-	}
-	return p
+	return testenv.Program(t, bin, pkg)
 }
 
 // runClient runs a client program with a deadline and returns its output.
@@ -268,9 +240,7 @@ func mapsEqual(a, b map[uint32]string) bool {
 // message to another folder, which must then hold the same bytes.
 func TestMutt(t *testing.T) {
 	mutt := needClient(t, "mutt", "mutt")
-	if _, err := exec.LookPath("script"); err != nil {
-		t.Skip("script (util-linux) not installed")
-	}
+	needClient(t, "script", "bsdutils")
 	e := newTestEnv(t, Options{})
 	for i := 1; i <= 5; i++ {
 		e.deliver("joe@foo.com", fmt.Sprintf("From: s%d@example.org\r\nTo: joe@foo.com\r\nSubject: note %d\r\n\r\nbody %d\r\n", i, i, i))

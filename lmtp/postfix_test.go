@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"mstore/tools/testenv"
 )
 
 // TestPostfix hands mail to the server through a real MTA: Debian's
@@ -26,8 +28,8 @@ func TestPostfix(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Fatal("MSTORE_TEST_POSTFIX=1 needs root: it installs and runs Postfix")
 	}
-	aptInstall(t, "postfix", "postfix", "echo postfix postfix/main_mailer_type select No configuration | debconf-set-selections")
-	aptInstall(t, "swaks", "swaks", "")
+	testenv.Program(t, "postfix", "postfix")
+	swaks := testenv.Program(t, "swaks", "swaks")
 	// Installed with "No configuration", Postfix has no main.cf, which
 	// must name our private configuration directory.
 	if _, err := os.Stat("/etc/postfix/main.cf"); os.IsNotExist(err) {
@@ -64,7 +66,7 @@ func TestPostfix(t *testing.T) {
 	t.Cleanup(func() { stopPostfix(t, pfDir) })
 
 	marker := fmt.Sprintf("mstore-postfix-%d", time.Now().UnixNano())
-	run(t, "swaks", "--server", fmt.Sprintf("127.0.0.1:%d", port), "--from", "sender@example.net",
+	run(t, swaks, "--server", fmt.Sprintf("127.0.0.1:%d", port), "--from", "sender@example.net",
 		"--to", "joe@foo.com,nobody@foo.com,full@foo.com", "--header", "Subject: "+marker,
 		"--body", "through postfix\n"+marker+"\n")
 
@@ -95,23 +97,6 @@ func TestPostfix(t *testing.T) {
 	}
 	if n := e.count(mbox("full", "INBOX")); n != 0 {
 		t.Errorf("full has %d", n)
-	}
-}
-
-// aptInstall installs a Debian package when cmd is missing.
-func aptInstall(t *testing.T, cmd, pkg, preseed string) {
-	if _, err := exec.LookPath(cmd); err == nil {
-		return
-	}
-	if _, err := os.Stat("/usr/sbin/" + cmd); err == nil {
-		return
-	}
-	if preseed != "" {
-		run(t, "sh", "-c", preseed)
-	}
-	install := "DEBIAN_FRONTEND=noninteractive apt-get install -y -q " + pkg
-	if err := exec.Command("sh", "-c", install).Run(); err != nil {
-		run(t, "sh", "-c", "apt-get update -q && "+install)
 	}
 }
 

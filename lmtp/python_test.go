@@ -6,16 +6,15 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"mstore/tools/testenv"
 )
 
 // TestPythonLMTP drives the server with Python's smtplib.LMTP, over TCP and
 // over the UNIX socket: one good, one unknown and one over-quota recipient
 // get exactly 250, 550 and 452, and only the good one gets the message.
 func TestPythonLMTP(t *testing.T) {
-	python, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not installed")
-	}
+	python := testenv.Program(t, "python3", "python3")
 	for _, transport := range []string{"tcp", "unix"} {
 		t.Run(transport, func(t *testing.T) {
 			e := newEnv(t)

@@ -16,6 +16,7 @@ import (
 
 	"mstore/auth"
 	"mstore/store"
+	"mstore/tools/testenv"
 )
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
@@ -190,7 +191,7 @@ func TestLoginResolvesAcrossDomains(t *testing.T) {
 func TestPlaintextRules(t *testing.T) {
 	e := newEnv(t, testOptions())
 	e.addUser("joe@foo.com", "secret")
-	remote := e.serve(false, asRemote)
+	remote := e.serve(false, testenv.AsRemote)
 
 	c := e.dial(remote)
 	c.want(c.cmd("CAPA"), "+OK")
@@ -216,7 +217,7 @@ func TestPlaintextRules(t *testing.T) {
 	opts.AllowPlaintextAuth = true
 	e2 := newEnv(t, opts)
 	e2.addUser("joe@foo.com", "secret")
-	c = e2.dial(e2.serve(false, asRemote))
+	c = e2.dial(e2.serve(false, testenv.AsRemote))
 	c.login("joe@foo.com", "secret")
 	c.want(c.cmd("QUIT"), "+OK")
 }

@@ -9,49 +9,20 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"mstore/tools/testenv"
 )
 
 // Real POP3 clients from Debian: fetchmail and mpop fetch 100 messages
 // into local files, which must hold the stored bytes.
 
-var installClients = sync.OnceValue(func() error {
-	if _, err := exec.LookPath("fetchmail"); err == nil {
-		if _, err := exec.LookPath("mpop"); err == nil {
-			return nil
-		}
-	}
-	// What .ci/install-deps does, for a machine that has not run it.
-	install := func() error {
-		cmd := exec.Command("apt-get", "install", "-y", "-q", "fetchmail", "mpop")
-		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			return fmt.Errorf("apt-get install fetchmail mpop: %v\n%s", err, out)
-		}
-		return nil
-	}
-	if install() == nil {
-		return nil
-	}
-	if out, err := exec.Command("apt-get", "update", "-q").CombinedOutput(); err != nil {
-		return fmt.Errorf("apt-get update: %v\n%s", err, out)
-	}
-	return install()
-})
-
+// needClient finds a Debian client program, installing its package when
+// missing (as .ci/install-deps does).
 func needClient(t *testing.T, name string) string {
 	t.Helper()
-	if err := installClients(); err != nil {
-		t.Fatal(err)
-	}
-	path, err := exec.LookPath(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return testenv.Program(t, name, name)
 }
 
 // hundredMessages are the messages the clients fetch: sizes from a few

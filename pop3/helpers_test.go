@@ -252,25 +252,6 @@ func (l *logBuffer) String() string {
 	return l.buf.String()
 }
 
-// remoteListener makes accepted connections report a peer address off
-// this host (TEST-NET-1, never dialled), so that the rules for remote
-// clients apply to a test client on loopback.
-type remoteListener struct{ net.Listener }
-
-func (l remoteListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	return remoteConn{c}, nil
-}
-
-type remoteConn struct{ net.Conn }
-
-func (remoteConn) RemoteAddr() net.Addr { return &net.TCPAddr{IP: net.IPv4(192, 0, 2, 7), Port: 40000} }
-
-func asRemote(l net.Listener) net.Listener { return remoteListener{l} }
-
 // client is a minimal POP3 client for checking exact wire answers.
 type client struct {
 	t    *testing.T

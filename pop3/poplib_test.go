@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"mstore/store"
+	"mstore/tools/testenv"
 )
 
 // poplibResult is what testdata/poplib_session.py prints.
@@ -50,10 +51,7 @@ type poplibResult struct {
 // runPoplib runs the Python session against addr and decodes its report.
 func runPoplib(t *testing.T, e *env, addr, mode string, remote bool) *poplibResult {
 	t.Helper()
-	python, err := exec.LookPath("python3")
-	if err != nil {
-		t.Fatal("python3 is needed (installed by .ci/install-deps)")
-	}
+	python := testenv.Program(t, "python3", "python3")
 	host, port, _ := strings.Cut(addr, ":")
 	args := []string{"testdata/poplib_session.py", host, port, mode, e.caFile, "joe@foo.com", "secret"}
 	if remote {
@@ -100,7 +98,7 @@ func TestPoplib(t *testing.T) {
 			case tc.mode == "tls":
 				addr = e.tls
 			case tc.remote:
-				addr = e.serve(false, asRemote)
+				addr = e.serve(false, testenv.AsRemote)
 			}
 			r := runPoplib(t, e, addr, tc.mode, tc.remote)
 			checkPoplib(t, r, tc.mode, tc.remote, msgs, uids, info.UIDValidity)

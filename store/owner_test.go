@@ -4,22 +4,20 @@ import (
 	"bytes"
 	"context"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 
 	"mstore/store"
+	"mstore/tools/testenv"
 )
 
 // A root process gives everything it makes in a store to the store's
 // owner, and a store made before the owner was set is given to it whole
 // at the next open, partitions outside the store directory included.
 func TestOwnerGetsEveryFile(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("giving files away needs root")
-	}
+	testenv.Root(t, "giving files away")
 	owner := &store.Owner{UID: 4242, GID: 4343}
 	ctx := context.Background()
 	sys := store.System()

@@ -4,11 +4,12 @@ import (
 	"bufio"
 	"fmt"
 	"net"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
+
+	"mstore/tools/testenv"
 )
 
 // imapConn is a line-level IMAP client for end-to-end checks.
@@ -61,12 +62,10 @@ func (ic *imapConn) cmd(format string, args ...any) ([]string, string) {
 // as root apart from the server, checks its /etc/shadow password, and the
 // authmap makes it the store user it is tied to.
 func TestSystemAccountLogin(t *testing.T) {
-	if os.Getuid() != 0 {
-		t.Skip("needs root")
-	}
+	testenv.Root(t, "adding a system account")
 	acct := fmt.Sprintf("mst%d", time.Now().UnixNano()%1000000)
 	if out, err := exec.Command("useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", acct).CombinedOutput(); err != nil {
-		t.Skipf("useradd: %v %s", err, out)
+		t.Fatalf("useradd: %v %s", err, out)
 	}
 	defer exec.Command("userdel", acct).Run()
 	chpw := exec.Command("chpasswd")

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"mstore/tools/testenv"
 )
 
 // The mounted store driven with shell tools: serve mounts it, and every
@@ -37,11 +39,9 @@ func mountServer(t *testing.T) (*server, string) {
 // directory.
 func mountServerIn(t *testing.T, dir string) (*server, string) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("mounting needs root")
-	}
+	testenv.Root(t, "mounting")
 	if _, err := os.Stat("/dev/fuse"); err != nil {
-		t.Skip("no /dev/fuse")
+		testenv.Skip(t, "no /dev/fuse")
 	}
 	// The mount point is reached by the second account too.
 	parent := t.TempDir()
@@ -383,7 +383,7 @@ func TestMountRightsAndQuota(t *testing.T) {
 	s, mnt := mountServer(t)
 	acct := fmt.Sprintf("mstfs%d", time.Now().UnixNano()%1000000)
 	if out, err := exec.Command("useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", acct).CombinedOutput(); err != nil {
-		t.Skipf("useradd: %v %s", err, out)
+		t.Fatalf("useradd: %v %s", err, out)
 	}
 	defer exec.Command("userdel", acct).Run()
 	uid, _ := strconv.Atoi(strings.TrimSpace(string(must1(exec.Command("id", "-u", acct).Output()))))

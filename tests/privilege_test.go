@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"mstore/tools/testenv"
 )
 
 // serve started by root gives root up for server.user once its ports are
@@ -19,9 +21,7 @@ import (
 // made it or an admin command run by root with no server running, and the
 // mount still comes down when serve stops.
 func TestServeGivesUpRoot(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root")
-	}
+	testenv.Root(t, "giving root up")
 	u, err := user.Lookup(runUser)
 	if err != nil {
 		t.Fatal(err)
@@ -95,9 +95,7 @@ func TestServeGivesUpRoot(t *testing.T) {
 // A store made by root before an account was configured is given to the
 // account when serve first starts on it.
 func TestServeAdoptsARootStore(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root")
-	}
+	testenv.Root(t, "giving root up")
 	u, err := user.Lookup(runUser)
 	if err != nil {
 		t.Fatal(err)
@@ -127,9 +125,7 @@ func TestServeAdoptsARootStore(t *testing.T) {
 // A server told to run as an account that does not exist says so and
 // how to make it, before it touches anything.
 func TestServeRefusesAMissingAccount(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root")
-	}
+	testenv.Root(t, "giving root up")
 	dir := t.TempDir()
 	cmd := exec.Command(bin, "serve", "--store", dir, "--user", "no-such-account-here", "--imap", "", "--pop3", "", "--lmtp", "", "--web", "", "--mount", "")
 	out, err := cmd.CombinedOutput()
@@ -202,9 +198,7 @@ func notOwnedBy(t *testing.T, dir string, uid, gid int) []string {
 // A store the account could not reach is refused while serve is still
 // root, naming the directory in the way, rather than failing later.
 func TestServeRefusesAStoreOutOfReach(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root")
-	}
+	testenv.Root(t, "giving root up")
 	private := t.TempDir()
 	if err := os.Chmod(private, 0o700); err != nil {
 		t.Fatal(err)

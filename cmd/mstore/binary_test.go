@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"mstore/store"
+	"mstore/tools/testenv"
 )
 
 // The real binary: serve in one process, verbs in others, SIGTERM.
@@ -23,7 +24,7 @@ func TestBinaryServeAndVerbs(t *testing.T) {
 	}
 	gotool, err := exec.LookPath("go")
 	if err != nil {
-		t.Skip("no go tool")
+		testenv.Skip(t, "no go tool: %v", err)
 	}
 	bin := filepath.Join(t.TempDir(), "mstore")
 	if out, err := exec.Command(gotool, "build", "-o", bin, ".").CombinedOutput(); err != nil {
