@@ -23,11 +23,15 @@ type MailboxInfo struct {
 	Keywords      []string    `json:"keywords,omitempty"`
 	Messages      uint32      `json:"messages"`
 	Unseen        uint32      `json:"unseen"` // as the caller sees \Seen
-	Deleted       uint32      `json:"deleted"`
-	Size          uint64      `json:"size"`
-	Rights        Rights      `json:"-"`
-	RightsString  string      `json:"rights"`
-	Created       time.Time   `json:"created"`
+	// OwnerUnseen is what the owner has not seen, whoever asks, as an
+	// administrator wants to know it; 0 for a shared folder, where every
+	// reader keeps their own \Seen.
+	OwnerUnseen  uint32    `json:"owner_unseen"`
+	Deleted      uint32    `json:"deleted"`
+	Size         uint64    `json:"size"`
+	Rights       Rights    `json:"-"`
+	RightsString string    `json:"rights"`
+	Created      time.Time `json:"created"`
 }
 
 // CreateOptions shape a new mailbox.
@@ -472,6 +476,9 @@ func (s *Store) info(c Caller, mb *mailboxRec, ownerName string, tx metaTx) Mail
 		SpecialUse: mb.SpecialUse.Names(), Keywords: mb.Keywords, Messages: mb.Messages,
 		Unseen: mb.Unseen, Deleted: mb.Deleted, Size: mb.Size, Rights: r, RightsString: r.String(),
 		Created: time.Unix(mb.Created, 0)}
+	if mb.Owner != 0 {
+		in.OwnerUnseen = mb.Unseen
+	}
 	if tx != nil && privateSeen(c, mb) {
 		var seen uint32
 		tx.Scan(bSeen, seenPrefix(mb.ID, c.UserID()), nil, func(_, _ []byte) bool {

@@ -346,3 +346,34 @@ func TestTemplatesEscape(t *testing.T) {
 		t.Errorf("link to the mailbox not percent-encoded:\n%s", r.body)
 	}
 }
+
+// An administrator sees what a mailbox's owner has not read, not what they
+// have not read themselves: their own \Seen there is kept apart.
+func TestUnseenIsTheOwners(t *testing.T) {
+	e := newEnv(t, Options{})
+	inbox := store.MailboxName{Domain: "foo.com", Name: "user/joe/INBOX"}
+	info, err := e.st.Mailbox(e.ctx, store.System(), inbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var uids []uint32
+	for i := 0; i < 3; i++ {
+		res, err := e.st.Append(e.ctx, store.System(), inbox, strings.NewReader("Subject: s\r\n\r\nbody\r\n"), store.AppendOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		uids = append(uids, res.UID)
+	}
+	joe, err := e.st.CallerFor(e.ctx, joeUser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.st.StoreFlags(e.ctx, joe, info.ID, uids[:1], store.FlagsAdd, []string{`\Seen`}, 0); err != nil {
+		t.Fatal(err)
+	}
+	c := e.client().login(rootUser)
+	expect(t, "mailbox page", c.get("/mailbox?path=foo.com/users/joe/INBOX"), http.StatusOK,
+		"<tr><th>Unseen by joe@foo.com</th><td>2</td></tr>", "<tr><th>Unseen by you</th><td>3</td></tr>")
+	expect(t, "mailboxes page", c.get("/domains/foo.com/users/joe"), http.StatusOK,
+		`<td class="n">3</td>`+"\n"+`<td class="n">2</td>`)
+}
