@@ -7,6 +7,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -38,27 +39,35 @@ const parserVersion = 2
 // fails an append: a message whose header cannot be read becomes one
 // text/plain body, and a panic inside a parser is caught the same way.
 func parseMessage(ra io.ReaderAt, size int64) (st *Structure) {
-	hs := scanHeaderSize(io.NewSectionReader(ra, 0, size))
+	// One pooled reader serves both passes: every delivery parses, and a
+	// fresh 16 KiB buffer per pass was most of what a delivery allocated.
+	br := parseReaders.Get().(*bufio.Reader)
+	defer func() {
+		br.Reset(nil)
+		parseReaders.Put(br)
+	}()
+	br.Reset(io.NewSectionReader(ra, 0, size))
+	hs := scanHeaderSize(br)
 	defer func() {
 		if recover() != nil {
 			st = fallbackStructure(size, hs)
 		}
 	}()
-	hdr, err := textproto.ReadHeader(bufio.NewReaderSize(io.NewSectionReader(ra, 0, size), 16<<10))
+	br.Reset(io.NewSectionReader(ra, 0, size))
+	hdr, err := textproto.ReadHeader(br)
 	if err != nil {
 		return fallbackStructure(size, hs)
 	}
 	raw, decoded := envelopes(hdr)
-	br := bufio.NewReaderSize(io.NewSectionReader(ra, 0, size), 16<<10)
-	h, _ := textproto.ReadHeader(br)
-	body := extractStructure(h, br, false, 0)
+	body := extractStructure(hdr, br, false, 0)
 	return &Structure{Envelope: decoded, Raw: raw, DateRaw: unfold(hdr.Get("Date")), Body: body, HeaderSize: hs}
 }
 
+var parseReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 16<<10) }}
+
 // scanHeaderSize finds where the header ends: after the first empty line,
 // or at the end of a message that has none.
-func scanHeaderSize(r io.Reader) int64 {
-	br := bufio.NewReaderSize(r, 16<<10)
+func scanHeaderSize(br *bufio.Reader) int64 {
 	var n int64
 	for {
 		line, err := br.ReadSlice('\n')

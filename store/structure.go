@@ -37,19 +37,31 @@ func extractStructure(h textproto.Header, body io.Reader, inDigest bool, depth i
 			Language: languages(h), Location: h.Get("Content-Location")}
 		return bs
 	}
-	b, _ := io.ReadAll(body)
+	// Only an enclosed message is kept, to be parsed in turn; any other
+	// part is just counted.
+	var b []byte
+	var n lineCounter
+	nested := (mediaType == "message/rfc822" || mediaType == "message/global") && depth < maxBodyDepth
+	if nested {
+		b, _ = io.ReadAll(body)
+		n.Write(b)
+	} else {
+		buf := copyBuffers.Get().(*[]byte)
+		io.CopyBuffer(&n, body, *buf)
+		copyBuffers.Put(buf)
+	}
 	bs := &imap.BodyStructureSinglePart{Type: primary, Subtype: sub, Params: params,
 		ID: h.Get("Content-Id"), Description: h.Get("Content-Description"),
-		Encoding: h.Get("Content-Transfer-Encoding"), Size: uint32(min(len(b), 1<<32-1))}
-	if (mediaType == "message/rfc822" || mediaType == "message/global") && depth < maxBodyDepth {
+		Encoding: h.Get("Content-Transfer-Encoding"), Size: uint32(min(n.size, 1<<32-1))}
+	if nested {
 		br := bufio.NewReader(bytes.NewReader(b))
 		ch, _ := textproto.ReadHeader(br)
 		raw, _ := envelopes(ch)
 		bs.MessageRFC822 = &imap.BodyStructureMessageRFC822{Envelope: raw,
-			BodyStructure: extractStructure(ch, br, false, depth+1), NumLines: countLines(b)}
+			BodyStructure: extractStructure(ch, br, false, depth+1), NumLines: n.lines()}
 	}
 	if primary == "text" {
-		bs.Text = &imap.BodyStructureText{NumLines: countLines(b)}
+		bs.Text = &imap.BodyStructureText{NumLines: n.lines()}
 	}
 	bs.Extended = &imap.BodyStructureSinglePartExt{Disposition: disposition(h), Language: languages(h),
 		Location: h.Get("Content-Location")}
@@ -140,4 +152,26 @@ func countLines(b []byte) int64 {
 		n++
 	}
 	return n
+}
+
+// lineCounter counts what is written to it as countLines would count it.
+type lineCounter struct {
+	size, ends int64
+	last       byte
+}
+
+func (c *lineCounter) Write(p []byte) (int, error) {
+	if len(p) > 0 {
+		c.size += int64(len(p))
+		c.ends += int64(bytes.Count(p, []byte{'\n'}))
+		c.last = p[len(p)-1]
+	}
+	return len(p), nil
+}
+
+func (c *lineCounter) lines() int64 {
+	if c.size > 0 && c.last != '\n' {
+		return c.ends + 1
+	}
+	return c.ends
 }
