@@ -33,8 +33,9 @@ type session struct {
 
 // recipient is one accepted RCPT.
 type recipient struct {
-	addr   string // as the client wrote it: go-smtp matches replies by it
-	target store.Target
+	addr      string // as the client wrote it: go-smtp matches replies by it
+	target    store.Target
+	partition string // of the target's mailbox
 }
 
 // Test hooks: testHookRcpt runs at the start of every RCPT (to panic inside
@@ -105,7 +106,7 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 		return replyFor(err, s.srv.opts.OverQuotaPermanent)
 	}
 	s.mu.Lock()
-	s.rcpts = append(s.rcpts, recipient{addr: to, target: rcpt.Target})
+	s.rcpts = append(s.rcpts, recipient{addr: to, target: rcpt.Target, partition: rcpt.Partition})
 	s.mu.Unlock()
 	return nil
 }
@@ -141,7 +142,7 @@ func (s *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
 		Date:      now,
 		MaxSize:   s.srv.maxSize,
 		Header:    trace, // ours, not the sender's: outside the size limit
-		Partition: s.srv.partitionOf(rcpts[0].target.Mailbox),
+		Partition: rcpts[0].partition,
 	})
 	if err != nil {
 		setAll(s.stageFailure(id, err, body))
@@ -246,14 +247,4 @@ func (s *Server) roomFor(mbox store.MailboxName, size int64) error {
 		}
 	}
 	return nil
-}
-
-// partitionOf is the partition of a mailbox, to stage a message beside
-// its first target so that it is linked there, not copied.
-func (s *Server) partitionOf(mbox store.MailboxName) string {
-	info, err := s.st.Mailbox(s.ctx, store.System(), mbox)
-	if err != nil {
-		return "" // the commit will say what is wrong
-	}
-	return info.Partition
 }

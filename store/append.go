@@ -67,10 +67,7 @@ func (s *Store) Stage(ctx context.Context, r io.Reader, opts StageOptions) (*Sta
 	if opts.Partition == "" {
 		opts.Partition = s.choosePartitionDefault()
 	}
-	if len(opts.Header) > 0 {
-		r = io.MultiReader(bytes.NewReader(opts.Header), r)
-	}
-	in := &stageReader{src: r, max: opts.MaxSize + int64(len(opts.Header))}
+	in := &stageReader{src: r, head: opts.Header, max: opts.MaxSize + int64(len(opts.Header))}
 	in.in = stageBuffers.Get().(*[]byte)
 	in.capture = (*captureBuffers.Get().(*[]byte))[:0]
 	defer in.release()
@@ -117,14 +114,17 @@ func (s *Store) choosePartitionDefault() string {
 }
 
 // stageReader turns bare LF into CRLF, refuses to pass max octets, and
-// keeps the first captureMax octets for the parser.
+// keeps the first captureMax octets for the parser. The head goes out with
+// the first octets of the message, so that a small message is written to
+// its file in one call.
 type stageReader struct {
 	src      io.Reader
+	head     []byte
 	max      int64
 	n        int64
 	prevCR   bool
 	in       *[]byte // pooled read buffer
-	out      []byte
+	out      []byte  // normalised, not yet read
 	capture  []byte
 	overflow bool
 	err      error
@@ -144,19 +144,23 @@ func (r *stageReader) Read(p []byte) (int, error) {
 		if err != nil {
 			r.err = err
 		}
-		r.out = r.normalize(r.out[:0], in[:k])
+		// Normalise straight into the capture while the message fits
+		// there; past that, reuse its buffer for each chunk.
+		start := len(r.capture)
+		if r.overflow {
+			start = 0
+		}
+		buf := r.normalize(r.normalize(r.capture[:start], r.head), in[:k])
+		r.head = nil
+		r.capture, r.out = buf, buf[start:]
 		r.n += int64(len(r.out))
 		if r.n > r.max {
 			r.out = nil
 			r.err = errorf(KindTooBig, "message larger than %d octets", r.max)
 			return 0, r.err
 		}
-		if !r.overflow {
-			if len(r.capture)+len(r.out) > captureMax {
-				r.overflow, r.capture = true, nil
-			} else {
-				r.capture = append(r.capture, r.out...)
-			}
+		if len(buf) > captureMax {
+			r.overflow = true
 		}
 	}
 	n := copy(p, r.out)

@@ -16,6 +16,9 @@ type Recipient struct {
 	Address string // as given
 	User    string // "joe@foo.com"
 	Target  Target
+	// Partition holds the target's messages: a door stages the message
+	// there, so that it is linked into the mailbox, not copied.
+	Partition string
 }
 
 // ResolveRecipient finds where mail for an address goes. It fails with
@@ -41,14 +44,20 @@ func (s *Store) ResolveRecipient(ctx context.Context, address string) (Recipient
 			if mb := findFolder(tx, udomain, root, detail); mb != nil &&
 				effectiveRights(mb.ACL, mb.Domain, identity{}).Has(RightPost) {
 				rcpt.Target = Target{Caller: Anonymous(), Mailbox: mb.name(), Need: RightPost}
+				rcpt.Partition = mb.Partition
 				return nil
 			}
 		}
 		inbox := MailboxName{Domain: udomain, Name: root + "/" + inboxName}
-		if _, ok := mailboxIDByName(tx, inbox); !ok {
+		mb, err := getMailboxByName(tx, inbox)
+		if KindOf(err) == KindNotFound {
 			return errorf(KindNotFound, "user %s has no INBOX", u.Name)
 		}
+		if err != nil {
+			return err
+		}
 		rcpt.Target = Target{Caller: System(), Mailbox: inbox}
+		rcpt.Partition = mb.Partition
 		return nil
 	})
 	return rcpt, err
