@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -160,8 +161,7 @@ func (f *fsBlobs) Stage(part string, r io.Reader, date time.Time) (tempBlob, err
 	if err != nil {
 		return fail(err)
 	}
-	tv := unix.NsecToTimeval(date.UnixNano())
-	if err := unix.Futimes(int(t.file.Fd()), []unix.Timeval{tv, tv}); err != nil {
+	if err := futimens(int(t.file.Fd()), date); err != nil {
 		return fail(err)
 	}
 	if !f.noSync {
@@ -171,6 +171,18 @@ func (f *fsBlobs) Stage(part string, r io.Reader, date time.Time) (tempBlob, err
 		f.stats.FileSyncs.Add(1)
 	}
 	return t, nil
+}
+
+// futimens sets a file's times through its descriptor, as C's futimens
+// does; unix.Futimes walks the path /proc/self/fd/N on every message.
+func futimens(fd int, t time.Time) error {
+	ts := unix.NsecToTimespec(t.UnixNano())
+	times := [2]unix.Timespec{ts, ts}
+	_, _, errno := unix.Syscall6(unix.SYS_UTIMENSAT, uintptr(fd), 0, uintptr(unsafe.Pointer(&times)), 0, 0, 0)
+	if errno != 0 {
+		return errno
+	}
+	return nil
 }
 
 // onlyWriter hides os.File's ReadFrom so that io.CopyBuffer uses our buffer.
