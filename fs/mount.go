@@ -102,6 +102,10 @@ type Mounted struct {
 
 	watcher    *store.Watcher
 	stopNotify chan struct{}
+	prefetch   *prefetcher
+	// smallReads counts reads of small messages that reached this
+	// process: the kernel had dropped the copy an open gave it.
+	smallReads atomic.Uint64
 	notifyDone chan struct{}
 	// later carries invalidations that requests ask for: a request must
 	// not call into the kernel itself.
@@ -135,6 +139,7 @@ func Mount(st *store.Store, dir string, opts Options, logger *slog.Logger) (*Mou
 	m := &Mounted{st: st, dir: abs, opts: opts, log: logger,
 		callers: newCallers(st, logger, opts.CallerTTL), started: time.Now(),
 		stopNotify: make(chan struct{}), notifyDone: make(chan struct{}), later: make(chan func(), 256)}
+	m.prefetch = newPrefetcher(st, m.stopNotify)
 	m.root = &rootNode{m: m}
 	m.treeGen.Store(1) // 0 marks a cache never filled
 	m.domains.ttl = time.Second
@@ -176,6 +181,7 @@ func Mount(st *store.Store, dir string, opts Options, logger *slog.Logger) (*Mou
 	server, err := m.mount(abs, fo)
 	if err != nil {
 		m.watcher.Close()
+		close(m.stopNotify) // the prefetcher's workers
 		return nil, fmt.Errorf("mount %s: %w", abs, err)
 	}
 	m.server = server

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	gofs "github.com/hanwen/go-fuse/v2/fs"
@@ -26,6 +27,11 @@ type messageNode struct {
 	uid  uint32
 	name string
 	up   *upload // the upload that made it, while this node lives
+
+	// filled is set once the kernel's cache was given the whole message
+	// (fillCache), and cleared when a read reaches this process, which
+	// shows the kernel has dropped it.
+	filled atomic.Bool
 }
 
 // ids returns where the message is stored, or its upload when it was made
@@ -156,6 +162,7 @@ func (n *messageNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, 
 	if err != nil {
 		return nil, 0, n.m.errno(ctx, "open", err)
 	}
+	n.m.prefetch.opened(mbox, uid)
 	passthrough := n.m.opts.PassthroughMin >= 0 && msg.Size >= n.m.opts.PassthroughMin
 	if passthrough || msg.Size >= handleMin {
 		// The kernel reads the file itself (passthrough), or reads it
@@ -170,8 +177,9 @@ func (n *messageNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, 
 		return h, fuse.FOPEN_KEEP_CACHE | fuse.FOPEN_NOFLUSH, 0
 	}
 	// A small message needs no handle: the kernel keeps its content
-	// cached between opens (it never changes), so a read reaches this
-	// process once (Read below), and closing needs no round trip.
+	// cached between opens (it never changes), and this open puts it
+	// there, so no read reaches this process.
+	n.fillCache(ctx, mbox, uid, msg.Size)
 	return nil, fuse.FOPEN_KEEP_CACHE | fuse.FOPEN_NOFLUSH, 0
 }
 
@@ -185,6 +193,8 @@ func (n *messageNode) Read(ctx context.Context, fh gofs.FileHandle, dest []byte,
 	if up != nil {
 		return nil, syscall.EBADF
 	}
+	n.filled.Store(false)
+	n.m.smallReads.Add(1)
 	blob, err := n.m.st.OpenMessage(ctx, store.System(), mbox, uid)
 	if err != nil {
 		return nil, n.m.errno(ctx, "read", err)
@@ -195,6 +205,30 @@ func (n *messageNode) Read(ctx context.Context, fh gofs.FileHandle, dest []byte,
 		return nil, syscall.EIO
 	}
 	return fuse.ReadResultData(dest[:k]), 0
+}
+
+// fillCache stores a small message whole in the kernel's cache of this
+// file, unless it is there already. The kernel then reads it from memory:
+// a cold read costs the OPEN round trip alone instead of an OPEN and a
+// READ, each waiting on the other. The cache is the inode's, shared by
+// every caller as before; each caller's OPEN still checks its rights.
+func (n *messageNode) fillCache(ctx context.Context, mbox uint64, uid uint32, size int64) {
+	if n.filled.Load() || size <= 0 {
+		return
+	}
+	blob, err := n.m.st.OpenMessage(ctx, store.System(), mbox, uid)
+	if err != nil {
+		return // the read that follows reports it
+	}
+	defer blob.Close()
+	buf := make([]byte, size)
+	if k, _ := blob.ReadAt(buf, 0); int64(k) != size {
+		return
+	}
+	// Storing whole pages up to the end of the file marks them valid.
+	if n.WriteCache(0, buf) == 0 {
+		n.filled.Store(true)
+	}
 }
 
 // handleMin is the size from which a message opened without passthrough

@@ -1,0 +1,95 @@
+package fs
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"mstore/store"
+	"mstore/tools/testenv"
+)
+
+// A small message is put whole into the kernel's cache when it is opened,
+// so reading it sends no READ here, whatever its size against a page, and
+// the bytes are the stored ones. When the kernel drops that copy, a read
+// reaches the mount, and the next open fills the cache again.
+func TestOpenFillsCache(t *testing.T) {
+	f := newFixture(t, Options{PassthroughMin: -1})
+	sizes := []int{1, 4095, 4096, 4097, 3*4096 + 5, handleMin - 1}
+	want := make([]string, len(sizes))
+	for i, size := range sizes {
+		head := "Subject: " + strings.Repeat("s", i) + "\r\n\r\n"
+		body := strings.Repeat("x", max(0, size-len(head)))
+		want[i] = (head + body)[:size]
+		f.appendMsg(f.inbox, want[i], time.Now())
+	}
+	readAll := func(pass string) {
+		t.Helper()
+		for i := range sizes {
+			got, err := os.ReadFile(f.path("foo.com", "users", "joe", "INBOX", store.DefaultMessageName(uint32(i+1))))
+			must(t, err)
+			if string(got) != want[i] {
+				t.Errorf("%s: message of %d bytes read as %d bytes", pass, sizes[i], len(got))
+			}
+		}
+	}
+	dropPageCache := func() {
+		t.Helper()
+		if err := os.WriteFile("/proc/sys/vm/drop_caches", []byte("1"), 0); err != nil {
+			testenv.Skip(t, "dropping the page cache: %v", err)
+		}
+	}
+
+	readAll("first open")
+	readAll("second open")
+	if n := f.m.smallReads.Load(); n != 0 {
+		t.Fatalf("%d reads reached the mount; the opens should have filled the cache", n)
+	}
+	dropPageCache()
+	readAll("after the cache was dropped")
+	if n := f.m.smallReads.Load(); n < uint64(len(sizes)) {
+		t.Errorf("%d reads reached the mount after the cache was dropped, want at least %d", n, len(sizes))
+	}
+	dropPageCache()
+	before := f.m.smallReads.Load()
+	readAll("dropped again")
+	if n := f.m.smallReads.Load(); n != before {
+		t.Errorf("%d more reads reached the mount; the opens should have filled the cache again", n-before)
+	}
+}
+
+// The prefetcher reads ahead only while a mailbox is read forward.
+func TestPrefetchFollowsScans(t *testing.T) {
+	p := &prefetcher{jobs: make(chan prefetchJob, 1000), mboxs: map[uint64]*prefetchState{}}
+	queued := func() []uint32 {
+		var out []uint32
+		for {
+			select {
+			case j := <-p.jobs:
+				out = append(out, j.uid)
+			default:
+				return out
+			}
+		}
+	}
+	p.opened(7, 10)
+	if q := queued(); len(q) != 0 {
+		t.Fatalf("a first open queued %v", q)
+	}
+	p.opened(7, 11)
+	q := queued()
+	if len(q) != prefetchAhead || q[0] != 12 || q[len(q)-1] != 11+prefetchAhead {
+		t.Fatalf("a scan queued %v, want 12 to %d", q, 11+prefetchAhead)
+	}
+	p.opened(7, 13)
+	if q := queued(); len(q) != 2 || q[0] != 12+prefetchAhead {
+		t.Errorf("the scan going on queued %v, want only the two UIDs past what was queued", q)
+	}
+	p.opened(8, 1) // another mailbox: its own scan
+	p.opened(7, 13+prefetchGap+1)
+	p.opened(7, 5)
+	if q := queued(); len(q) != 0 {
+		t.Errorf("a jump and a step back queued %v", q)
+	}
+}
