@@ -211,4 +211,4 @@ func (r *readRecorder) Read(p []byte) (int, error) {
 // uidSetString writes UIDs in the order given as a uid-set, runs of
 // consecutive UIDs as ranges: the form of APPENDUID and COPYUID, where
 // the n-th UID of one set pairs with the n-th of the other.
-func uidSetString(uids []uint32) string { return uidRangesString(uidRangesOf(uids)) }
+func uidSetString(uids []uint32) string { return uidRangesString(store.RangesOf(uids)) }

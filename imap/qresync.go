@@ -121,7 +121,7 @@ func (s *session) vanishedEarlier(since uint64, within []store.UIDRange) error {
 // vanished UIDs the VANISHED modifier reports.
 func (s *session) vanishedSet(set imap.NumSet) []store.UIDRange {
 	if imap.IsSearchRes(set) {
-		return uidRangesOf(s.sel.searchRes)
+		return store.RangesOf(s.sel.searchRes)
 	}
 	if us, ok := set.(imap.UIDSet); ok {
 		return uidRanges(us)
@@ -138,20 +138,6 @@ func uidRanges(set imap.UIDSet) []store.UIDRange {
 	for _, r := range set {
 		lo, hi := span(uint32(r.Start), uint32(r.Stop), math.MaxUint32)
 		out = append(out, store.UIDRange{First: lo, Last: hi})
-	}
-	return out
-}
-
-// uidRangesOf turns UIDs into ranges, in the order given, each run of
-// consecutive UIDs one range.
-func uidRangesOf(uids []uint32) []store.UIDRange {
-	out := []store.UIDRange{}
-	for _, u := range uids {
-		if n := len(out); n > 0 && out[n-1].Last+1 == u {
-			out[n-1].Last = u
-			continue
-		}
-		out = append(out, store.UIDRange{First: u, Last: u})
 	}
 	return out
 }

@@ -91,7 +91,7 @@ func (s *Store) Vanished(ctx context.Context, c Caller, mbox uint64, since uint6
 			return true
 		})
 		slices.Sort(uids)
-		out = rangesOf(slices.Compact(uids))
+		out = RangesOf(slices.Compact(uids))
 		return nil
 	})
 	return out, err
@@ -177,9 +177,11 @@ func inRanges(rs []UIDRange, u uint32) bool {
 	return i < len(rs) && rs[i].First <= u && u <= rs[i].Last
 }
 
-// rangesOf turns ascending UIDs into ranges.
-func rangesOf(uids []uint32) []UIDRange {
-	var out []UIDRange
+// RangesOf turns UIDs into ranges, in the order given, each run of
+// consecutive UIDs one range. It never returns nil: no UIDs is an empty
+// set, not "every UID" as a nil set means to Vanished.
+func RangesOf(uids []uint32) []UIDRange {
+	out := []UIDRange{}
 	for _, u := range uids {
 		if n := len(out); n > 0 && out[n-1].Last+1 == u {
 			out[n-1].Last = u

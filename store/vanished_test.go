@@ -31,8 +31,11 @@ func TestUIDRanges(t *testing.T) {
 			t.Errorf("inRanges(%v, %d) = %v", rs, u, !want)
 		}
 	}
-	if got := rangesOf([]uint32{1, 2, 3, 5, 7, 8}); !slices.Equal(got, []UIDRange{{1, 3}, {5, 5}, {7, 8}}) {
-		t.Errorf("rangesOf = %v", got)
+	if got := RangesOf([]uint32{1, 2, 3, 5, 7, 8}); !slices.Equal(got, []UIDRange{{1, 3}, {5, 5}, {7, 8}}) {
+		t.Errorf("RangesOf = %v", got)
+	}
+	if RangesOf(nil) == nil {
+		t.Error("RangesOf(nil) is nil, which Vanished reads as every UID")
 	}
 }
 
