@@ -6,14 +6,15 @@ import (
 	"testing"
 
 	"mstore/store"
+	"mstore/tools/testenv"
 )
 
 // TestMuttOtherUsers: joe lets ann read one of his folders; ann's mutt, in
 // batch mode, opens it through "Other Users/joe/..." and saves a message
 // of it into a folder of her own, which then holds the same bytes.
 func TestMuttOtherUsers(t *testing.T) {
-	mutt := needClient(t, "mutt", "mutt")
-	needClient(t, "script", "bsdutils")
+	mutt := testenv.Program(t, "mutt", "mutt")
+	testenv.Program(t, "script", "bsdutils")
 	x := newACLEnv(t)
 	projects := x.mailbox(store.MailboxName{Domain: "foo.com", Name: "user/joe/Projects"})
 	for i := 1; i <= 3; i++ {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"mstore/store"
+	"mstore/tools/testenv"
 )
 
 func TestACLCommands(t *testing.T) {
@@ -103,7 +104,7 @@ func TestQuotaCommands(t *testing.T) {
 // TestImaplibACLQuota drives the ACL and QUOTA commands, NAMESPACE, CRAM-MD5
 // and an APPEND over quota with Python's imaplib, an independent client.
 func TestImaplibACLQuota(t *testing.T) {
-	needClient(t, "python3", "python3")
+	testenv.Program(t, "python3", "python3")
 	e := newTestEnv(t, Options{})
 	if err := e.st.AddAdmin(context.Background(), store.System(), "ann@foo.com", "foo.com"); err != nil {
 		t.Fatal(err)

@@ -4,13 +4,15 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"mstore/tools/testenv"
 )
 
 // TestImaplibMailboxCommands drives LIST, LSUB, NAMESPACE, STATUS,
 // APPEND, COPY, MOVE and EXPUNGE with Python's imaplib, a client written
 // apart from go-imap.
 func TestImaplibMailboxCommands(t *testing.T) {
-	needClient(t, "python3", "python3")
+	testenv.Program(t, "python3", "python3")
 	e := newTestEnv(t, Options{})
 	host, port, _ := strings.Cut(e.addr, ":")
 	script := `

@@ -5,6 +5,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"mstore/tools/testenv"
 )
 
 // Python's imaplib, a client written apart from go-imap, drives FETCH,
@@ -51,7 +53,7 @@ print(json.dumps(out))
 `
 
 func TestImaplibFetchSearchStore(t *testing.T) {
-	needClient(t, "python3", "python3")
+	testenv.Program(t, "python3", "python3")
 	e := newTestEnv(t, Options{})
 	e.deliver("joe@foo.com", simpleMsg)
 	e.deliver("joe@foo.com", "From: Bob <bob@example.com>\r\nSubject: Report\r\n\r\nFigures attached.\r\n")

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"mstore/store"
+	"mstore/tools/testenv"
 )
 
 // qresyncRaw opens a line-level session of user with QRESYNC enabled.
@@ -331,7 +332,7 @@ func TestQResyncUIDFetchVanished(t *testing.T) {
 // Python's imaplib, which knows nothing of QRESYNC, sends the commands as
 // raw arguments and finds the answers among its untagged responses.
 func TestImaplibQResync(t *testing.T) {
-	needClient(t, "python3", "python3")
+	testenv.Program(t, "python3", "python3")
 	e := newTestEnv(t, Options{})
 	e.appendN("joe@foo.com", "INBOX", 5)
 	host, port, _ := strings.Cut(e.addr, ":")

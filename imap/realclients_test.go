@@ -15,13 +15,6 @@ import (
 	"mstore/tools/testenv"
 )
 
-// needClient finds a Debian client program, installing its package when
-// missing (as .ci/install-deps does).
-func needClient(t *testing.T, bin, pkg string) string {
-	t.Helper()
-	return testenv.Program(t, bin, pkg)
-}
-
 // runClient runs a client program with a deadline and returns its output.
 func runClient(t *testing.T, dir, name string, args ...string) string {
 	t.Helper()
@@ -71,7 +64,7 @@ func maildirFlags(path string) string {
 // (isync), pushes flag changes and a new message back, and checks that a
 // run with nothing changed changes nothing.
 func TestMbsync(t *testing.T) {
-	mbsync := needClient(t, "mbsync", "isync")
+	mbsync := testenv.Program(t, "mbsync", "isync")
 	e := newTestEnv(t, Options{})
 	ctx := context.Background()
 	for i := 1; i <= 200; i++ {
@@ -239,8 +232,8 @@ func mapsEqual(a, b map[uint32]string) bool {
 // TestMutt opens the INBOX with mutt in batch mode and saves (copies) a
 // message to another folder, which must then hold the same bytes.
 func TestMutt(t *testing.T) {
-	mutt := needClient(t, "mutt", "mutt")
-	needClient(t, "script", "bsdutils")
+	mutt := testenv.Program(t, "mutt", "mutt")
+	testenv.Program(t, "script", "bsdutils")
 	e := newTestEnv(t, Options{})
 	for i := 1; i <= 5; i++ {
 		e.deliver("joe@foo.com", fmt.Sprintf("From: s%d@example.org\r\nTo: joe@foo.com\r\nSubject: note %d\r\n\r\nbody %d\r\n", i, i, i))

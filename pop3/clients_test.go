@@ -18,13 +18,6 @@ import (
 // Real POP3 clients from Debian: fetchmail and mpop fetch 100 messages
 // into local files, which must hold the stored bytes.
 
-// needClient finds a Debian client program, installing its package when
-// missing (as .ci/install-deps does).
-func needClient(t *testing.T, name string) string {
-	t.Helper()
-	return testenv.Program(t, name, name)
-}
-
 // hundredMessages are the messages the clients fetch: sizes from a few
 // hundred octets to 1 MiB, each with dot lines in its body.
 func hundredMessages() [][]byte {
@@ -91,7 +84,7 @@ func runClient(t *testing.T, dir string, name string, args ...string) string {
 }
 
 func TestFetchmail(t *testing.T) {
-	fetchmail := needClient(t, "fetchmail")
+	fetchmail := testenv.Program(t, "fetchmail", "fetchmail")
 	msgs := hundredMessages()
 	for _, tc := range []struct {
 		name string
@@ -154,7 +147,7 @@ func TestFetchmail(t *testing.T) {
 }
 
 func TestMpop(t *testing.T) {
-	mpop := needClient(t, "mpop")
+	mpop := testenv.Program(t, "mpop", "mpop")
 	msgs := hundredMessages()
 	// A Maildir holds files with the local line end, so mpop writes LF
 	// there; its Exchange pickup delivery keeps the bytes as they came.
