@@ -44,8 +44,9 @@ func mailboxMode(r store.Rights) uint32 {
 		r&(store.RightLookup|store.RightRead) != 0)
 }
 
-func (m *Mounted) fillDir(out *fuse.Attr, ino uint64, mode uint32, nlink int, mtime time.Time) {
-	out.Ino = ino
+// The inode number is go-fuse's to set: it puts the node's own in every
+// attribute answer, so the fillers leave it alone.
+func (m *Mounted) fillDir(out *fuse.Attr, mode uint32, nlink int, mtime time.Time) {
 	out.Mode = mode
 	out.Nlink = uint32(nlink)
 	out.Size = dirSize
@@ -55,8 +56,7 @@ func (m *Mounted) fillDir(out *fuse.Attr, ino uint64, mode uint32, nlink int, mt
 
 // fillMessage fills a stored message's attributes: its exact size, and
 // its internal date as every time.
-func (m *Mounted) fillMessage(out *fuse.Attr, msg *store.Message, mbox uint64) {
-	out.Ino = messageIno(mbox, msg.UID)
+func (m *Mounted) fillMessage(out *fuse.Attr, msg *store.Message) {
 	out.Mode = modeMessage
 	out.Nlink = 1
 	out.Size = uint64(msg.Size)
@@ -67,8 +67,8 @@ func (m *Mounted) fillMessage(out *fuse.Attr, msg *store.Message, mbox uint64) {
 
 // messageEntry fills a lookup answer for a message, with the long
 // timeouts immutable content allows.
-func (m *Mounted) messageEntry(out *fuse.EntryOut, msg *store.Message, mbox uint64) {
-	m.fillMessage(&out.Attr, msg, mbox)
+func (m *Mounted) messageEntry(out *fuse.EntryOut, msg *store.Message) {
+	m.fillMessage(&out.Attr, msg)
 	out.SetEntryTimeout(m.opts.MessageTimeout)
 	out.SetAttrTimeout(m.opts.MessageTimeout)
 }

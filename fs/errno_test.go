@@ -30,6 +30,12 @@ func TestErrnoTable(t *testing.T) {
 			t.Errorf("%v: %v, want %v", k, got, e)
 		}
 	}
+	// Every kind the store has is in the table: one left out would be EIO.
+	for k := store.KindInternal; k <= store.KindTemporary; k++ {
+		if _, ok := kindErrno[k]; !ok {
+			t.Errorf("%v is not in the table", k)
+		}
+	}
 	if len(kindErrno) != len(want) {
 		t.Errorf("the table has %d kinds, the test %d", len(kindErrno), len(want))
 	}

@@ -2,6 +2,7 @@ package fs
 
 import (
 	"context"
+	"strings"
 	"syscall"
 	"time"
 
@@ -45,7 +46,7 @@ func (n *mailboxNode) fill(ctx context.Context, c store.Caller, out *fuse.Attr) 
 	}
 	if n.id == 0 {
 		create := c.IsAdmin(n.domain) || ownsTree(c, n.domain, canon)
-		n.m.fillDir(out, folderIno(n.domainID, canon), dirMode(true, create, true), 2+len(lv), n.since)
+		n.m.fillDir(out, dirMode(true, create, true), 2+len(lv), n.since)
 		return 0
 	}
 	r, err := n.rights(ctx, c)
@@ -55,16 +56,16 @@ func (n *mailboxNode) fill(ctx context.Context, c store.Caller, out *fuse.Attr) 
 	n.mu.Lock()
 	created := n.created
 	n.mu.Unlock()
-	n.m.fillDir(out, ino(kindMailbox, n.id), mailboxMode(r), 2+len(lv), created)
+	n.m.fillDir(out, mailboxMode(r), 2+len(lv), created)
 	return 0
 }
 
 // ownsTree reports whether canon is in the caller's own tree.
 func ownsTree(c store.Caller, domain, canon string) bool {
-	if c.Domain() != domain || c.User() == "" {
+	local, _, ok := strings.Cut(c.User(), "@")
+	if !ok || c.Domain() != domain {
 		return false
 	}
-	local := c.User()[:len(c.User())-len(domain)-1]
 	own := "user/" + local
 	return canon == own || len(canon) > len(own) && canon[:len(own)+1] == own+"/"
 }

@@ -88,7 +88,7 @@ func (n *messageNode) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse
 	if err != nil {
 		return n.m.errno(ctx, "getattr message", err)
 	}
-	n.m.fillMessage(&out.Attr, &msg, mbox)
+	n.m.fillMessage(&out.Attr, &msg)
 	out.SetTimeout(n.m.opts.MessageTimeout)
 	return 0
 }
@@ -148,8 +148,7 @@ func (n *messageNode) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.E
 // Open opens a stored message for reading (right r). Writing to it, or
 // truncating it, is EPERM: a message never changes. A file still being
 // written cannot be opened a second time (EBUSY). A small message's file
-// is opened only when a read reaches this process: one in the kernel's
-// cache is read without it.
+// is read only when the kernel's cache lacks it (fillCache).
 func (n *messageNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
 	if flags&syscall.O_ACCMODE != syscall.O_RDONLY || flags&syscall.O_TRUNC != 0 {
 		return nil, 0, syscall.EPERM
@@ -162,15 +161,16 @@ func (n *messageNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, 
 	if err != nil {
 		return nil, 0, n.m.errno(ctx, "open", err)
 	}
-	n.m.prefetch.opened(mbox, uid)
 	passthrough := n.m.opts.PassthroughMin >= 0 && msg.Size >= n.m.opts.PassthroughMin
 	if passthrough || msg.Size >= handleMin {
 		// The kernel reads the file itself (passthrough), or reads it
 		// in many pieces: it is opened now, once.
-		h := &messageHandle{m: n.m, mbox: mbox, uid: uid}
-		if errno := h.open(ctx); errno != 0 {
-			return nil, 0, errno
+		blob, err := n.m.st.OpenMessage(ctx, store.System(), mbox, uid)
+		if err != nil {
+			return nil, 0, n.m.errno(ctx, "open message file", err)
 		}
+		h := &messageHandle{blob: blob}
+		h.file, _ = blob.(*os.File)
 		// With Options.Backing the file is lent to the wrapper
 		// (lentPassthrough), and go-fuse is not asked.
 		h.passthrough = passthrough && h.file != nil && !n.m.lend(ctx, h.file)
@@ -216,6 +216,7 @@ func (n *messageNode) fillCache(ctx context.Context, mbox uint64, uid uint32, si
 	if n.filled.Load() || size <= 0 {
 		return
 	}
+	n.m.prefetch.opened(mbox, uid)
 	blob, err := n.m.st.OpenMessage(ctx, store.System(), mbox, uid)
 	if err != nil {
 		return // the read that follows reports it
@@ -237,31 +238,12 @@ const handleMin = 64 << 10
 
 // messageHandle is an open stored message. With passthrough the kernel
 // reads the message file itself and Read is never called.
+// Everything in it is set at Open and read-only after; the kernel sends
+// Release once every read has ended.
 type messageHandle struct {
-	m    *Mounted
-	mbox uint64
-	uid  uint32
-
-	mu          sync.Mutex // protects blob and file
 	blob        store.Blob
 	file        *os.File // the blob, when it is a file
-	passthrough bool     // set at open, read-only after
-}
-
-// open opens the message file, once; the rights were checked at Open.
-func (h *messageHandle) open(ctx context.Context) syscall.Errno {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.blob != nil {
-		return 0
-	}
-	blob, err := h.m.st.OpenMessage(ctx, store.System(), h.mbox, h.uid)
-	if err != nil {
-		return h.m.errno(ctx, "open message file", err)
-	}
-	h.blob = blob
-	h.file, _ = blob.(*os.File)
-	return 0
+	passthrough bool
 }
 
 func (h *messageHandle) PassthroughFd() (int, bool) {
@@ -272,9 +254,6 @@ func (h *messageHandle) PassthroughFd() (int, bool) {
 }
 
 func (h *messageHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
-	if errno := h.open(ctx); errno != 0 {
-		return nil, errno
-	}
 	if h.file != nil {
 		return fuse.ReadResultFd(h.file.Fd(), off, len(dest)), 0
 	}
@@ -286,10 +265,6 @@ func (h *messageHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.
 }
 
 func (h *messageHandle) Release(ctx context.Context) syscall.Errno {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.blob != nil {
-		h.blob.Close()
-	}
+	h.blob.Close()
 	return 0
 }

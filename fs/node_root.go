@@ -22,7 +22,7 @@ func (n *rootNode) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.At
 	if err != nil {
 		return n.m.errno(ctx, "getattr /", err)
 	}
-	n.m.fillDir(&out.Attr, rootIno, dirMode(true, false, true), 2+len(list), n.m.started)
+	n.m.fillDir(&out.Attr, dirMode(true, false, true), 2+len(list), n.m.started)
 	return 0
 }
 
@@ -84,7 +84,7 @@ type domainNode struct {
 }
 
 func (n *domainNode) fill(out *fuse.Attr) {
-	n.m.fillDir(out, ino(kindDomain, n.id), dirMode(true, false, true), 4, n.created)
+	n.m.fillDir(out, dirMode(true, false, true), 4, n.created)
 }
 
 func (n *domainNode) Getattr(ctx context.Context, fh gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {

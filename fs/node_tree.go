@@ -245,7 +245,7 @@ func (n *treeNode) messageChild(ctx context.Context, msg *store.Message, out *fu
 		return &messageNode{m: n.m, dir: n, mbox: n.id, uid: msg.UID, name: msg.Name}
 	})
 	n.remember(msg.UID, msg.Name)
-	n.m.messageEntry(out, msg, n.id)
+	n.m.messageEntry(out, msg)
 	return ch
 }
 

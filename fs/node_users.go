@@ -32,7 +32,7 @@ func (n *usersNode) fill(ctx context.Context, out *fuse.Attr) syscall.Errno {
 	if !ok {
 		return syscall.ENOENT
 	}
-	n.m.fillDir(out, ino(kindUsers, n.domainID), dirMode(true, false, true), 2+d.Users, n.created)
+	n.m.fillDir(out, dirMode(true, false, true), 2+d.Users, n.created)
 	return 0
 }
 
@@ -124,7 +124,7 @@ func newUserNode(m *Mounted, domain string, domainID uint64, local string, userI
 // mayCreate reports whether the caller may make top-level mailboxes here:
 // the user and the domain's administrators.
 func (n *userNode) mayCreate(c store.Caller) bool {
-	return c.IsAdmin(n.domain) || c.User() == n.local+"@"+n.domain
+	return c.IsAdmin(n.domain) || ownsTree(c, n.domain, n.fixed)
 }
 
 func (n *userNode) fill(ctx context.Context, c store.Caller, out *fuse.Attr) syscall.Errno {
@@ -132,7 +132,7 @@ func (n *userNode) fill(ctx context.Context, c store.Caller, out *fuse.Attr) sys
 	if err != nil {
 		return n.m.errno(ctx, "getattr user", err)
 	}
-	n.m.fillDir(out, ino(kindUser, n.userID), dirMode(true, n.mayCreate(c), true), 2+len(lv), n.since)
+	n.m.fillDir(out, dirMode(true, n.mayCreate(c), true), 2+len(lv), n.since)
 	return 0
 }
 
@@ -169,7 +169,7 @@ func (n *sharedNode) fill(ctx context.Context, c store.Caller, out *fuse.Attr) s
 	if err != nil {
 		return n.m.errno(ctx, "getattr shared", err)
 	}
-	n.m.fillDir(out, ino(kindShared, n.domainID), dirMode(true, c.IsAdmin(n.domain), true), 2+len(lv), n.since)
+	n.m.fillDir(out, dirMode(true, c.IsAdmin(n.domain), true), 2+len(lv), n.since)
 	return 0
 }
 
