@@ -33,10 +33,21 @@ const (
 // mechanisms, which only store logins can use.
 func (l *Login) Credentials(ctx context.Context, login string) (Credentials, error) {
 	info, err := l.Store.LookupLogin(ctx, login)
-	if k := store.KindOf(err); k == store.KindNotFound || k == store.KindInvalid {
-		return Credentials{}, fmt.Errorf("%w: %v", ErrUnknownLogin, err)
+	return lookedUp{info, err}.Credentials(ctx, login)
+}
+
+// lookedUp is a CredentialSource that answers with a lookup already made,
+// so that a password check reads the login once.
+type lookedUp struct {
+	info store.LoginInfo
+	err  error
+}
+
+func (k lookedUp) Credentials(context.Context, string) (Credentials, error) {
+	if kind := store.KindOf(k.err); kind == store.KindNotFound || kind == store.KindInvalid {
+		return Credentials{}, fmt.Errorf("%w: %v", ErrUnknownLogin, k.err)
 	}
-	return info.Credentials, err
+	return k.info.Credentials, k.err
 }
 
 // CheckPassword verifies a password and returns the store user it logs in
@@ -48,12 +59,10 @@ func (l *Login) CheckPassword(ctx context.Context, login string, pw []byte) (str
 	if lerr == nil && l.cache.hit(info.Login, info.Credentials.Hash, pw) {
 		return info.User, nil
 	}
-	err := checkPassword(ctx, storeOnly{l}, login, pw)
-	if err == nil {
-		if lerr == nil {
-			l.cache.put(info.Login, info.Credentials.Hash, pw)
-		}
-		return l.User(ctx, login)
+	err := checkPassword(ctx, lookedUp{info, lerr}, login, pw)
+	if err == nil { // so the lookup found the login
+		l.cache.put(info.Login, info.Credentials.Hash, pw)
+		return info.User, nil
 	}
 	if !errors.Is(err, ErrUnknownLogin) || l.Proxy == nil {
 		return "", err
@@ -92,13 +101,6 @@ func (l *Login) User(ctx context.Context, authcid string) (string, error) {
 		return "", err
 	}
 	return l.Store.ResolveExternal(ctx, authcid)
-}
-
-// storeOnly is the Login's store half, for checkPassword.
-type storeOnly struct{ l *Login }
-
-func (s storeOnly) Credentials(ctx context.Context, login string) (Credentials, error) {
-	return s.l.Credentials(ctx, login)
 }
 
 // passwordChecker is a CredentialSource that checks plain passwords itself
