@@ -183,7 +183,7 @@ func (a *appendCmd) commit(tag string) error {
 	if a.blind {
 		return s.ok(tag, "", "APPEND completed") // no UIDs of a mailbox the caller cannot read
 	}
-	return s.ok(tag, "APPENDUID "+strconv.FormatUint(uint64(res.UIDValidity), 10)+" "+uidSetString(res.UIDs), "APPEND completed")
+	return s.ok(tag, "APPENDUID "+strconv.FormatUint(uint64(res.UIDValidity), 10)+" "+numSetString(res.UIDs), "APPEND completed")
 }
 
 // discard removes the staged bodies; placed messages keep their links.
@@ -208,7 +208,8 @@ func (r *readRecorder) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// uidSetString writes UIDs in the order given as a uid-set, runs of
-// consecutive UIDs as ranges: the form of APPENDUID and COPYUID, where
-// the n-th UID of one set pairs with the n-th of the other.
-func uidSetString(uids []uint32) string { return uidRangesString(store.RangesOf(uids)) }
+// numSetString writes numbers in the order given as a set, runs of
+// consecutive numbers as ranges: the form of APPENDUID and COPYUID, where
+// the n-th UID of one set pairs with the n-th of the other, and of
+// ESEARCH ALL and MODIFIED, whose numbers come ascending.
+func numSetString(uids []uint32) string { return uidRangesString(store.RangesOf(uids)) }

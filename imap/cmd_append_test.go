@@ -313,7 +313,7 @@ func TestUIDSetString(t *testing.T) {
 		{[]uint32{1, 3, 4, 5, 9}, "1,3:5,9"},
 		{[]uint32{7, 8, 2}, "7:8,2"},
 	} {
-		if got := uidSetString(tc.in); got != tc.want {
+		if got := numSetString(tc.in); got != tc.want {
 			t.Errorf("%v: %q, want %q", tc.in, got, tc.want)
 		}
 	}

@@ -229,14 +229,14 @@ func cmdEnable(s *session, tag string, _ bool) error {
 				enabled = append(enabled, "UTF8=ACCEPT")
 			}
 		case strings.ToUpper(string(imap.CapCondStore)):
-			if condstoreEnabled && !hadCondstore && !slices.Contains(enabled, string(imap.CapCondStore)) {
+			if !hadCondstore && !slices.Contains(enabled, string(imap.CapCondStore)) {
 				s.enableCondstore()
 				enabled = append(enabled, string(imap.CapCondStore))
 			}
 		case strings.ToUpper(string(imap.CapQResync)):
 			// RFC 7162 section 3.2.3: QRESYNC turns CONDSTORE on too,
 			// but the answer names only what was asked for.
-			if condstoreEnabled && !s.qresync {
+			if !s.qresync {
 				s.enableCondstore()
 				s.qresync = true
 				enabled = append(enabled, string(imap.CapQResync))
@@ -250,6 +250,3 @@ func cmdEnable(s *session, tag string, _ bool) error {
 	s.enc.CRLF()
 	return s.ok(tag, "", "ENABLE completed")
 }
-
-// condstoreEnabled is set when the CONDSTORE commands are registered.
-var condstoreEnabled = false

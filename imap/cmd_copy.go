@@ -69,7 +69,7 @@ func (s *session) copyMessages(tag string, uid, move bool) error {
 		return s.ok(tag, "", verb+" completed")
 	}
 	code := "COPYUID " + strconv.FormatUint(uint64(res.UIDValidity), 10) + " " +
-		uidSetString(res.SrcUIDs) + " " + uidSetString(res.DstUIDs)
+		numSetString(res.SrcUIDs) + " " + numSetString(res.DstUIDs)
 	if !move {
 		return s.ok(tag, code, "COPY completed")
 	}

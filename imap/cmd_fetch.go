@@ -1,6 +1,7 @@
 package imap
 
 import (
+	"bytes"
 	"io"
 	"slices"
 
@@ -280,7 +281,7 @@ func (f *fetcher) literal(blob store.Blob, d sectionData, binary bool) {
 	e := f.s.enc
 	if d.mem {
 		if binary && slices.Contains(d.b, 0) {
-			e.Literal8(readerOf(d.b), d.n)
+			e.Literal8(bytes.NewReader(d.b), d.n)
 		} else {
 			e.LiteralBytes(d.b)
 		}
@@ -313,23 +314,6 @@ func skipExpunged(err error) error {
 	return err
 }
 
-type failingReader struct{ err error }
-
-func (r failingReader) Read([]byte) (int, error) { return 0, r.err }
-
-type bytesReader struct{ b []byte }
-
-func (r *bytesReader) Read(p []byte) (int, error) {
-	if len(r.b) == 0 {
-		return 0, io.EOF
-	}
-	n := copy(p, r.b)
-	r.b = r.b[n:]
-	return n, nil
-}
-
-func readerOf(b []byte) io.Reader { return &bytesReader{b} }
-
 // eachMessage calls fn for the messages of uids still in the store, in
 // order, with their parsed structure when withStruct; the store reads them
 // in batches, one transaction each, none open while fn writes.
@@ -340,7 +324,7 @@ func (s *session) eachMessage(uids []uint32, withStruct bool, fn func(*store.Mes
 // enableCondstore turns CONDSTORE on for the session when a command uses
 // it (RFC 7162 section 3.1), telling the mailbox's HIGHESTMODSEQ then.
 func (s *session) enableCondstore() {
-	if s.condstore || !condstoreEnabled {
+	if s.condstore {
 		return
 	}
 	s.condstore = true

@@ -2,8 +2,6 @@ package imap
 
 import (
 	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/emersion/go-imap/v2"
 
@@ -30,9 +28,6 @@ func cmdSearch(s *session, tag string, uid bool) error {
 	c := &cmd.Criteria
 	modseq := usesModSeq(c)
 	if modseq {
-		if !condstoreEnabled {
-			return badf("MODSEQ needs CONDSTORE")
-		}
 		s.enableCondstore()
 	}
 	ret := cmd.Return
@@ -104,7 +99,7 @@ func cmdSearch(s *session, tag string, uid bool) error {
 			for i, h := range hits {
 				nums[i] = num(h)
 			}
-			e.Atom(" ALL ").Atom(compactSet(nums))
+			e.Atom(" ALL ").Atom(numSetString(nums))
 		}
 	}
 	if ret.ReturnCount {
@@ -222,28 +217,4 @@ func usesModSeq(c *imap.SearchCriteria) bool {
 		}
 	}
 	return false
-}
-
-// compactSet writes numbers as a sequence set with ranges: "1:3,7".
-func compactSet(nums []uint32) string {
-	nums = slices.Clone(nums)
-	slices.Sort(nums)
-	nums = slices.Compact(nums)
-	var b strings.Builder
-	for i := 0; i < len(nums); {
-		j := i
-		for j+1 < len(nums) && nums[j+1] == nums[j]+1 {
-			j++
-		}
-		if b.Len() > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(strconv.FormatUint(uint64(nums[i]), 10))
-		if j > i {
-			b.WriteByte(':')
-			b.WriteString(strconv.FormatUint(uint64(nums[j]), 10))
-		}
-		i = j + 1
-	}
-	return b.String()
 }

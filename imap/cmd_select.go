@@ -40,7 +40,7 @@ func (s *session) selectMailbox(tag, verb string) error {
 			s.enc.Atom("* OK [CLOSED] Previous mailbox closed").CRLF()
 		}
 	}
-	if cmd.CondStore && condstoreEnabled {
+	if cmd.CondStore {
 		s.condstore = true
 	}
 	n, err := s.toStore(name)

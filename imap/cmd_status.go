@@ -51,15 +51,7 @@ func (s *session) statusItemsAllowed(o *imap.StatusOptions) error {
 	if !o.HighestModSeq || s.condstore {
 		return nil
 	}
-	if !condstoreEnabled {
-		return badf("HIGHESTMODSEQ needs CONDSTORE, which this server does not offer")
-	}
-	s.condstore = true
-	if s.sel != nil {
-		if info, err := s.st.MailboxByID(s.ctx, s.caller, s.sel.id); err == nil {
-			s.enc.Atom("* OK [HIGHESTMODSEQ ").Number64(info.HighestModSeq).Atom("] Highest").CRLF()
-		}
-	}
+	s.enableCondstore()
 	return nil
 }
 

@@ -11,7 +11,6 @@ import (
 
 func init() {
 	register("STORE", command{fn: cmdStore, states: selectedOnly, uid: true}, "CONDSTORE")
-	condstoreEnabled = true
 }
 
 // STORE and UID STORE (RFC 9051 section 6.4.6, RFC 7162 section 3.1.3).
@@ -27,9 +26,6 @@ func cmdStore(s *session, tag string, uid bool) error {
 		return err
 	}
 	if cmd.HasUnchangedSince {
-		if !condstoreEnabled {
-			return badf("UNCHANGEDSINCE needs CONDSTORE")
-		}
 		s.enableCondstore()
 	}
 	uids, err := s.uidsOf(cmd.NumSet)
@@ -152,5 +148,5 @@ func (s *session) numSetText(uids []uint32, asUID bool) string {
 			nums = append(nums, q)
 		}
 	}
-	return compactSet(nums)
+	return numSetString(nums)
 }

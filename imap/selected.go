@@ -162,7 +162,7 @@ func (s *session) sendExpunges(uids []uint32) {
 		}
 		slices.Sort(known)
 		if known = slices.Compact(known); len(known) > 0 {
-			s.enc.Atom("* VANISHED ").Atom(uidSetString(known)).CRLF()
+			s.enc.Atom("* VANISHED ").Atom(numSetString(known)).CRLF()
 		}
 	} else {
 		seqs := make([]uint32, 0, len(uids))
