@@ -36,6 +36,20 @@ type Staged struct {
 	closed bool
 }
 
+// record is the index record of the staged message stored by c in mb,
+// with the flags asked for that c may set; seen says \Seen is kept as c's
+// own.
+func (st *Staged) record(c Caller, mb *mailboxRec, flags []string) (rec msgRec, seen bool, err error) {
+	bits, kw, err := parseFlags(flags)
+	if err != nil {
+		return msgRec{}, false, err
+	}
+	bits, kw, seen = allowedFlags(c, mb, bits, kw)
+	rec = msgRec{Flags: bits, Keywords: kw, Date: st.date.UnixNano(), Size: st.t.size}
+	_, rec.Zone = zoneOf(st.date)
+	return rec, seen, nil
+}
+
 // Size is the stored size: the message's octets with CRLF line ends.
 func (st *Staged) Size() int64 { return st.t.size }
 
@@ -218,13 +232,12 @@ func (st *Staged) Commit(ctx context.Context, targets []Target) []Result {
 	s := st.s
 	results := make([]Result, len(targets))
 	type job struct {
-		i     int
-		mb    *mailboxRec
-		flags sysFlags
-		kw    []string
-		seen  bool // \Seen kept privately for a reader who is not the owner
-		q     *uidSeq
-		uid   uint32
+		i    int
+		mb   *mailboxRec
+		rec  msgRec
+		seen bool // \Seen kept privately for a reader who is not the owner
+		q    *uidSeq
+		uid  uint32
 	}
 	var jobs []*job
 	err := s.meta.View(func(tx metaTx) error {
@@ -243,13 +256,11 @@ func (st *Staged) Commit(ctx context.Context, targets []Target) []Result {
 				continue
 			}
 			results[i].MailboxID, results[i].UIDValidity = mb.ID, mb.UIDValidity
-			flags, kw, err := parseFlags(t.Flags)
-			if err != nil {
+			j := &job{i: i, mb: mb}
+			if j.rec, j.seen, err = st.record(t.Caller, mb, t.Flags); err != nil {
 				results[i].Err = err
 				continue
 			}
-			j := &job{i: i, mb: mb, kw: kw}
-			j.flags, j.kw, j.seen = allowedFlags(t.Caller, mb, flags, kw)
 			jobs = append(jobs, j)
 		}
 		return nil
@@ -282,8 +293,7 @@ func (st *Staged) Commit(ctx context.Context, targets []Target) []Result {
 		j := j
 		t := targets[j.i]
 		res := &results[j.i]
-		rec := msgRec{Flags: j.flags, Keywords: j.kw, Date: st.date.UnixNano(), Size: st.t.size}
-		_, rec.Zone = zoneOf(st.date)
+		rec := j.rec
 		reqs[k] = &writeReq{apply: func(w *wtx) error {
 			res.Err = nil
 			mb, err := w.mailbox(j.mb.ID)
@@ -443,14 +453,11 @@ func (s *Store) CommitBatch(ctx context.Context, t Target, msgs []Batch) (BatchR
 			}
 		}
 		for i, m := range msgs {
-			bits, kw, err := parseFlags(m.Flags)
+			rec, seen, err := m.Staged.record(t.Caller, mb, m.Flags)
 			if err != nil {
 				return err
 			}
-			var seen bool
-			bits, kw, seen = allowedFlags(t.Caller, mb, bits, kw)
-			items[i] = item{rec: msgRec{Flags: bits, Keywords: kw, Date: m.Staged.date.UnixNano(), Size: m.Staged.t.size}, seen: seen}
-			_, items[i].rec.Zone = zoneOf(m.Staged.date)
+			items[i] = item{rec: rec, seen: seen}
 			total += m.Staged.t.size
 		}
 		pre := &wtx{s: s}

@@ -17,18 +17,7 @@ func TestBodyKeepsInternalDate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var part string
-	err = s.meta.View(func(tx metaTx) error {
-		mb, err := getMailbox(tx, res.MailboxID)
-		if err == nil {
-			part = mb.Partition
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fi, err := os.Stat(s.blobs.Path(part, res.MailboxID, res.UID))
+	fi, err := os.Stat(s.BlobPath(res.MailboxID, res.UID))
 	if err != nil {
 		t.Fatal(err)
 	}

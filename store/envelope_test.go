@@ -84,8 +84,10 @@ func TestContentTypeDefaults(t *testing.T) {
 
 func TestCountLines(t *testing.T) {
 	for in, want := range map[string]int64{"": 0, "a": 1, "a\r\n": 1, "a\r\nb": 2, "\r\n\r\n": 2} {
-		if got := countLines([]byte(in)); got != want {
-			t.Errorf("countLines(%q) = %d, want %d", in, got, want)
+		var c lineCounter
+		c.Write([]byte(in))
+		if got := c.lines(); got != want {
+			t.Errorf("lines of %q: %d, want %d", in, got, want)
 		}
 	}
 }

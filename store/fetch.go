@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"io"
 )
 
 // Reading many messages at once, for FETCH, SEARCH and the mount's
@@ -83,12 +82,8 @@ func (s *Store) FetchMessages(ctx context.Context, c Caller, mbox uint64, uids [
 		for i := range batch {
 			e := &batch[i]
 			if e.stale {
-				// An entry from an older parser: parse the file again.
-				if b, err := s.blobs.Open(part, mbox, e.m.UID); err == nil {
-					size, _ := b.Seek(0, io.SeekEnd)
-					e.st = parseMessage(b, size)
-					b.Close()
-				} else {
+				var err error
+				if e.st, err = s.reparse(part, mbox, e.m.UID); err != nil {
 					continue // gone meanwhile
 				}
 			}

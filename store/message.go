@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"io"
 	"slices"
 	"time"
 )
@@ -137,17 +138,33 @@ func (s *Store) Structure(ctx context.Context, c Caller, mbox uint64, uid uint32
 	if err != nil || !stale {
 		return st, err
 	}
-	// A cache entry from an older parser, or none: parse the file again.
+	return s.reparse(part, mbox, uid)
+}
+
+// reparse parses a stored message whose cache entry is missing or from an
+// older parser, and replaces the entry, so that it is parsed once, not at
+// every FETCH. The replacement is not waited for: losing it costs only
+// another parse.
+func (s *Store) reparse(part string, mbox uint64, uid uint32) (*Structure, error) {
 	b, err := s.blobs.Open(part, mbox, uid)
 	if err != nil {
 		return nil, err
 	}
 	defer b.Close()
-	size, err := b.Seek(0, 2)
+	size, err := b.Seek(0, io.SeekEnd)
 	if err != nil {
 		return nil, wrapErr(KindTemporary, err, "read message")
 	}
-	return parseMessage(b, size), nil
+	st := parseMessage(b, size)
+	enc := st.encode()
+	s.commit.enqueue(&writeReq{apply: func(w *wtx) error {
+		key := msgKey(mbox, uid)
+		if w.tx.Get(bMessages, key) == nil {
+			return nil // expunged meanwhile
+		}
+		return w.tx.Put(bMsgCache, key, enc)
+	}})
+	return st, nil
 }
 
 // OpenMessage opens a message's body for reading.

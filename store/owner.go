@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -25,7 +26,21 @@ type chowner struct{ o *Owner }
 // active is true while this process is root: once it runs as the owner
 // (or as anyone else) what it makes is already the owner's, or could not
 // be given away.
-func (c chowner) active() bool { return c.o != nil && unix.Geteuid() == 0 }
+func (c chowner) active() bool {
+	if c.o == nil || notRoot.Load() {
+		return false
+	}
+	if unix.Geteuid() != 0 {
+		notRoot.Store(true)
+		return false
+	}
+	return true
+}
+
+// notRoot remembers that this process has been seen without root: serve
+// gives it up for good, so every delivery after that skips the system
+// call.
+var notRoot atomic.Bool
 
 func (c chowner) path(p string) error {
 	if !c.active() {

@@ -144,17 +144,8 @@ func languages(h textproto.Header) []string {
 	return out
 }
 
-// countLines counts the lines of a body: its line ends, plus one for a last
-// line that has none.
-func countLines(b []byte) int64 {
-	n := int64(bytes.Count(b, []byte{'\n'}))
-	if len(b) > 0 && b[len(b)-1] != '\n' {
-		n++
-	}
-	return n
-}
-
-// lineCounter counts what is written to it as countLines would count it.
+// lineCounter counts the lines of what is written to it: its line ends,
+// plus one for a last line that has none.
 type lineCounter struct {
 	size, ends int64
 	last       byte
