@@ -1,12 +1,14 @@
 package store
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -130,6 +132,16 @@ func TestCorpusParses(t *testing.T) {
 		}
 		if st.HeaderSize <= 0 && len(data) > 0 {
 			t.Errorf("%s: header size %d", e.Name(), st.HeaderSize)
+		}
+		if want := scanHeaderSize(bufio.NewReader(bytes.NewReader(data))); st.HeaderSize != want {
+			t.Errorf("%s: header size %d, a scan finds %d", e.Name(), st.HeaderSize, want)
+		}
+	}
+	// The header ends at the first empty line, or with the message.
+	for _, m := range []string{"Subject: x\r\n", "Subject: x", "\r\nbody\r\n", "Subject: x\r\n\r\n", "Subject: x\r\n \r\n\r\nbody", ""} {
+		st := parseMessage(strings.NewReader(m), int64(len(m)))
+		if want := scanHeaderSize(bufio.NewReader(strings.NewReader(m))); st.HeaderSize != want {
+			t.Errorf("%q: header size %d, a scan finds %d", m, st.HeaderSize, want)
 		}
 	}
 }

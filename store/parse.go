@@ -46,18 +46,29 @@ func parseMessage(ra io.ReaderAt, size int64) (st *Structure) {
 		br.Reset(nil)
 		parseReaders.Put(br)
 	}()
-	br.Reset(io.NewSectionReader(ra, 0, size))
-	hs := scanHeaderSize(br)
+	// The header is read once. Where it ends is where ReadHeader stopped
+	// (it stops at the first empty line, as scanHeaderSize does); a header
+	// it cannot read, or a parser that panics, falls back to a scan.
+	hs := int64(-1)
 	defer func() {
 		if recover() != nil {
+			if hs < 0 {
+				br.Reset(io.NewSectionReader(ra, 0, size))
+				hs = scanHeaderSize(br)
+			}
 			st = fallbackStructure(size, hs)
 		}
 	}()
-	br.Reset(io.NewSectionReader(ra, 0, size))
+	sr := io.NewSectionReader(ra, 0, size)
+	br.Reset(sr)
 	hdr, err := textproto.ReadHeader(br)
 	if err != nil {
+		br.Reset(io.NewSectionReader(ra, 0, size))
+		hs = scanHeaderSize(br)
 		return fallbackStructure(size, hs)
 	}
+	pos, _ := sr.Seek(0, io.SeekCurrent)
+	hs = pos - int64(br.Buffered())
 	raw, decoded := envelopes(hdr)
 	body := extractStructure(hdr, br, false, 0)
 	return &Structure{Envelope: decoded, Raw: raw, DateRaw: unfold(hdr.Get("Date")), Body: body, HeaderSize: hs}
