@@ -154,11 +154,8 @@ func (a *appendCmd) lookup(raw string) error {
 // of those staged. The store checks again at commit, under its lock.
 func (a *appendCmd) fits(size int64) error {
 	for _, q := range a.roots {
-		if q.StorageLimit >= 0 && q.UsedBytes+a.bytes+size > q.StorageLimit*1024 {
-			return &store.Error{Kind: store.KindOverQuota, Err: &store.OverQuotaError{Root: q.Root, Resource: store.ResourceStorage, Limit: q.StorageLimit}}
-		}
-		if q.MessageLimit >= 0 && q.MessagesUsed+int64(len(a.staged))+1 > q.MessageLimit {
-			return &store.Error{Kind: store.KindOverQuota, Err: &store.OverQuotaError{Root: q.Root, Resource: store.ResourceMessage, Limit: q.MessageLimit}}
+		if err := q.Fits(a.bytes+size, int64(len(a.staged))+1); err != nil {
+			return err
 		}
 	}
 	return nil

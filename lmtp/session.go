@@ -240,10 +240,9 @@ func (s *Server) roomFor(mbox store.MailboxName, size int64) error {
 		return err
 	}
 	for _, q := range roots {
-		full := q.StorageLimit >= 0 && q.UsedBytes+max(size, 1) > q.StorageLimit*1024 ||
-			q.MessageLimit >= 0 && q.MessagesUsed+1 > q.MessageLimit
-		if full {
-			return &store.Error{Kind: store.KindOverQuota, Msg: "quota root " + q.Root + " is full"}
+		// Without SIZE, a root is full when not one more octet fits.
+		if err := q.Fits(max(size, 1), 1); err != nil {
+			return err
 		}
 	}
 	return nil

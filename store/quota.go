@@ -88,15 +88,35 @@ func chargeQuota(w *wtx, mb *mailboxRec, dBytes, dMsgs int64, check bool) error 
 
 // fits reports whether a root can take dBytes and dMsgs more.
 func fits(q *quotaRec, key string, dBytes, dMsgs int64) error {
-	d, root, _ := bytes.Cut([]byte(key), []byte{0})
-	path := canonicalToPath(string(d), string(root))
-	if dBytes > 0 && q.StorageLimit >= 0 && q.UsedBytes+dBytes > q.StorageLimit*1024 {
-		return overQuota(path, ResourceStorage, q.StorageLimit)
+	res, limit := exceeded(q.UsedBytes, q.StorageLimit, q.UsedMessages, q.MessageLimit, dBytes, dMsgs)
+	if res == "" {
+		return nil
 	}
-	if dMsgs > 0 && q.MessageLimit >= 0 && q.UsedMessages+dMsgs > q.MessageLimit {
-		return overQuota(path, ResourceMessage, q.MessageLimit)
+	d, root, _ := bytes.Cut([]byte(key), []byte{0})
+	return overQuota(canonicalToPath(string(d), string(root)), res, limit)
+}
+
+// Fits reports whether the root can take dBytes more octets and dMsgs more
+// messages, by the rule every commit applies: for a door that warns before
+// it commits (the commit checks again, under its lock).
+func (q QuotaInfo) Fits(dBytes, dMsgs int64) error {
+	if res, limit := exceeded(q.UsedBytes, q.StorageLimit, q.MessagesUsed, q.MessageLimit, dBytes, dMsgs); res != "" {
+		return overQuota(q.Root, res, limit)
 	}
 	return nil
+}
+
+// exceeded names the resource a root would pass, and its limit, or "".
+// Only what grows is checked: a root already past a lowered limit still
+// takes what adds nothing to it.
+func exceeded(usedBytes, storageKiB, usedMsgs, msgLimit, dBytes, dMsgs int64) (string, int64) {
+	if dBytes > 0 && storageKiB >= 0 && usedBytes+dBytes > storageKiB*1024 {
+		return ResourceStorage, storageKiB
+	}
+	if dMsgs > 0 && msgLimit >= 0 && usedMsgs+dMsgs > msgLimit {
+		return ResourceMessage, msgLimit
+	}
+	return "", 0
 }
 
 // checkQuota is chargeQuota's test without the charge.
