@@ -276,7 +276,7 @@ func (n *userNode) Getxattr(ctx context.Context, attr string, dest []byte) (uint
 	if attr != xattrQuota {
 		return 0, noXattr(attr)
 	}
-	q, err := n.m.st.Quota(ctx, n.m.callers.of(ctx), n.domain+"/users/"+n.local)
+	q, err := n.m.st.Quota(ctx, n.m.callers.of(ctx), store.MailboxName{Domain: n.domain, Name: n.fixed}.Path())
 	if err != nil {
 		if store.KindOf(err) == store.KindNotFound {
 			return xattrReply("", dest)

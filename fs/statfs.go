@@ -84,7 +84,7 @@ func (m *Mounted) statfsTree(ctx context.Context, c store.Caller, domain, canon 
 	var roots []store.QuotaInfo
 	if rest, ok := strings.CutPrefix(canon, "user/"); ok {
 		local, _, _ := strings.Cut(rest, store.Delimiter)
-		if q, err := m.st.Quota(ctx, c, domain+"/users/"+local); err == nil {
+		if q, err := m.st.Quota(ctx, c, store.MailboxName{Domain: domain, Name: "user/" + local}.Path()); err == nil {
 			roots = append(roots, q)
 		}
 	}

@@ -30,14 +30,13 @@ type session struct {
 // sessions is the in-memory session table.
 type sessions struct {
 	idle time.Duration
-	now  func() time.Time
 
 	mu   sync.Mutex                     // protects byID and each session's lastSeen and flash
 	byID map[[sha256.Size]byte]*session // keyed by the SHA-256 of the cookie's token
 }
 
 func newSessions(idle time.Duration) *sessions {
-	return &sessions{idle: idle, now: time.Now, byID: map[[sha256.Size]byte]*session{}}
+	return &sessions{idle: idle, byID: map[[sha256.Size]byte]*session{}}
 }
 
 // newToken returns 32 random bytes, URL-safe base64 (43 characters).
@@ -59,7 +58,7 @@ func (ss *sessions) create(user string) (string, *session) {
 	s := &session{user: user, csrf: newToken()}
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	now := ss.now()
+	now := time.Now()
 	for k, old := range ss.byID {
 		if now.Sub(old.lastSeen) > ss.idle {
 			delete(ss.byID, k)
@@ -83,7 +82,7 @@ func (ss *sessions) get(token string) *session {
 	if s == nil {
 		return nil
 	}
-	now := ss.now()
+	now := time.Now()
 	if now.Sub(s.lastSeen) > ss.idle {
 		delete(ss.byID, k)
 		return nil
