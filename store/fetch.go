@@ -58,11 +58,8 @@ func (s *Store) FetchMessages(ctx context.Context, c Caller, mbox uint64, uids [
 				if err != nil {
 					return internalErr(err, "decode message")
 				}
-				var seen map[uint32]bool
-				if private {
-					seen = map[uint32]bool{uid: tx.Get(bSeen, seenKey(mbox, c.userID, uid)) != nil}
-				}
-				e := entry{m: s.toMessage(uid, &rec, seen)}
+				seen := private && tx.Get(bSeen, seenKey(mbox, c.userID, uid)) != nil
+				e := entry{m: s.toMessage(uid, &rec, private, seen)}
 				if opts.Structure {
 					if cv := structs[i]; cv != nil {
 						if e.st, err = decodeStructureParts(cv, !opts.EnvelopeOnly, !opts.RawOnly); err != nil {

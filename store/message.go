@@ -43,11 +43,13 @@ func seenSet(tx metaTx, mbox, user uint64) map[uint32]bool {
 	return seen
 }
 
-func (s *Store) toMessage(uid uint32, rec *msgRec, seen map[uint32]bool) Message {
+// toMessage is a message as its reader sees it: with private set, its
+// \Seen is the reader's own, given by seen.
+func (s *Store) toMessage(uid uint32, rec *msgRec, private, seen bool) Message {
 	bits := rec.Flags
-	if seen != nil {
+	if private {
 		bits &^= flagSeen
-		if seen[uid] {
+		if seen {
 			bits |= flagSeen
 		}
 	}
@@ -59,8 +61,9 @@ func (s *Store) toMessage(uid uint32, rec *msgRec, seen map[uint32]bool) Message
 // order, until fn returns false. The caller needs r.
 func (s *Store) Messages(ctx context.Context, c Caller, mbox uint64, from uint32, fn func(Message) bool) error {
 	return s.readMailbox(c, mbox, RightRead, "read messages", func(tx metaTx, mb *mailboxRec) error {
+		private := privateSeen(c, mb)
 		var seen map[uint32]bool
-		if privateSeen(c, mb) {
+		if private {
 			seen = seenSet(tx, mbox, c.userID)
 		}
 		var derr error
@@ -70,7 +73,8 @@ func (s *Store) Messages(ctx context.Context, c Caller, mbox uint64, from uint32
 				derr = internalErr(err, "decode message")
 				return false
 			}
-			return fn(s.toMessage(uidOfKey(k), &rec, seen))
+			uid := uidOfKey(k)
+			return fn(s.toMessage(uid, &rec, private, seen[uid]))
 		})
 		return derr
 	})
@@ -104,11 +108,8 @@ func (s *Store) Message(ctx context.Context, c Caller, mbox uint64, uid uint32) 
 		if err != nil {
 			return internalErr(err, "decode message")
 		}
-		var seen map[uint32]bool
-		if privateSeen(c, mb) {
-			seen = map[uint32]bool{uid: tx.Get(bSeen, seenKey(mbox, c.userID, uid)) != nil}
-		}
-		m = s.toMessage(uid, &rec, seen)
+		private := privateSeen(c, mb)
+		m = s.toMessage(uid, &rec, private, private && tx.Get(bSeen, seenKey(mbox, c.userID, uid)) != nil)
 		return nil
 	})
 	return m, err
