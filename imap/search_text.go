@@ -102,35 +102,8 @@ func (x *matcher) readFile(all bool) bool {
 	}
 	x.raw = readInto(x.raw, x.mf.r, 0, x.mf.size)
 	x.rawAll = true
-	if x.st != nil {
-		x.hs = min(x.st.HeaderSize, int64(len(x.raw)))
-	} else {
-		x.hs = headerLen(x.raw)
-	}
+	x.hs = min(x.mf.headerSize(), int64(len(x.raw)))
 	return true
-}
-
-// headerLen is mimeFile.headerEnd on bytes in memory.
-func headerLen(b []byte) int64 {
-	switch {
-	case bytes.HasPrefix(b, []byte("\r\n")):
-		return 2
-	case bytes.HasPrefix(b, []byte("\n")):
-		return 1
-	}
-	crlf := bytes.Index(b, []byte("\n\r\n"))
-	before := b
-	if crlf >= 0 {
-		before = b[:crlf+1]
-	}
-	lf := bytes.Index(before, []byte("\n\n"))
-	switch {
-	case crlf >= 0 && (lf < 0 || crlf < lf):
-		return int64(crlf + 3)
-	case lf >= 0:
-		return int64(lf + 2)
-	}
-	return int64(len(b))
 }
 
 // readInto reads n octets at off into buf's storage.
