@@ -401,10 +401,9 @@ func (s *Store) Expunge(ctx context.Context, c Caller, mbox uint64, uids []uint3
 			gone = append(gone, uid)
 		}
 		if len(gone) > 0 {
-			if err := deleteSeenOf(w.tx, mbox, gone); err != nil {
+			if err := expunged(w, mb, gone); err != nil {
 				return err
 			}
-			mb.HighestModSeq++
 			w.markMailbox(mb)
 			w.emit(Event{Kind: EventExpunge, Mailbox: mbox, Name: mb.name(), UIDs: gone, ModSeq: mb.HighestModSeq})
 		}
@@ -421,16 +420,28 @@ func (s *Store) Expunge(ctx context.Context, c Caller, mbox uint64, uids []uint3
 	return gone, nil
 }
 
-// removeMessage deletes one index entry, leaves its tombstone, and takes it
-// off the mailbox's counters and quota roots. The caller raises the
-// mailbox's HIGHESTMODSEQ by one after its last removal, in the same
-// transaction: that is the modseq of the expunge (see putTombstone).
+// expunged ends an expunge once removeMessage has taken out each of uids:
+// their private \Seen goes, the mailbox's HIGHESTMODSEQ rises once, and
+// each leaves a tombstone at that modseq.
+func expunged(w *wtx, mb *mailboxRec, uids []uint32) error {
+	if err := deleteSeenOf(w.tx, mb.ID, uids); err != nil {
+		return err
+	}
+	mb.HighestModSeq++
+	for _, uid := range uids {
+		if err := putTombstone(w.tx, mb, uid); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// removeMessage deletes one index entry and takes it off the mailbox's
+// counters and quota roots; expunged, or a caller doing what it does,
+// finishes the expunge in the same transaction.
 func removeMessage(w *wtx, mb *mailboxRec, uid uint32, rec *msgRec) error {
 	key := msgKey(mb.ID, uid)
 	if err := w.tx.Delete(bMessages, key); err != nil {
-		return err
-	}
-	if err := putTombstone(w.tx, mb, uid); err != nil {
 		return err
 	}
 	if err := w.tx.Delete(bMsgCache, key); err != nil {
@@ -627,10 +638,9 @@ func (s *Store) copyMessages(ctx context.Context, c Caller, src uint64, uids []u
 			}
 		}
 		if move && len(moved) > 0 {
-			if err := deleteSeenOf(w.tx, src, moved); err != nil {
+			if err := expunged(w, sm, moved); err != nil {
 				return err
 			}
-			sm.HighestModSeq++
 			w.markMailbox(sm)
 			w.emit(Event{Kind: EventExpunge, Mailbox: src, Name: sm.name(), UIDs: moved, ModSeq: sm.HighestModSeq})
 		}

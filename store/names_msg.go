@@ -172,7 +172,12 @@ func (s *Store) RenameMessage(ctx context.Context, c Caller, mbox uint64, uid ui
 		if name == DefaultMessageName(uid) {
 			rec.Name = ""
 		}
-		mb.HighestModSeq++
+		mb.HighestModSeq++ // the rename's, and the replaced message's expunge
+		if replaced != 0 {
+			if err := putTombstone(w.tx, mb, replaced); err != nil {
+				return err
+			}
+		}
 		rec.ModSeq = mb.HighestModSeq
 		if err := w.tx.Put(bMessages, msgKey(mbox, uid), rec.encode()); err != nil {
 			return err

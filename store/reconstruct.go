@@ -181,7 +181,10 @@ func (s *Store) reconstructID(ctx context.Context, id uint64) (ReconstructReport
 			if err := deleteSeenOf(w.tx, id, dropped); err != nil {
 				return err
 			}
-			tomb := tombstones(w.tx, id)
+			var tomb map[uint32][]byte
+			if len(adopt) > 0 { // a scan of every expunge the mailbox has seen
+				tomb = tombstones(w.tx, id)
+			}
 			for _, f := range files {
 				struc, ok := adopt[f.UID]
 				if !ok || w.tx.Get(bMessages, msgKey(id, f.UID)) != nil {
@@ -213,7 +216,7 @@ func (s *Store) reconstructID(ctx context.Context, id uint64) (ReconstructReport
 			}
 			mb.HighestModSeq++
 			for _, u := range dropped {
-				if err := w.tx.Put(bVanished, vanishedKey(id, mb.HighestModSeq, u), nil); err != nil {
+				if err := putTombstone(w.tx, mb, u); err != nil {
 					return err
 				}
 			}

@@ -34,12 +34,11 @@ func vanishedKey(mbox, modseq uint64, uid uint32) []byte {
 	return k
 }
 
-// putTombstone records that uid left mb at the modseq the caller's
-// transaction is about to give the mailbox: removeMessage's callers raise
-// HIGHESTMODSEQ by exactly one once they have removed their messages, so
-// every message of one expunge shares that modseq, as RFC 7162 asks.
+// putTombstone records that uid left mb at its current HIGHESTMODSEQ,
+// which the caller has just raised for the change that removed it, so
+// that every message of one expunge shares that modseq, as RFC 7162 asks.
 func putTombstone(tx metaTx, mb *mailboxRec, uid uint32) error {
-	return tx.Put(bVanished, vanishedKey(mb.ID, mb.HighestModSeq+1, uid), nil)
+	return tx.Put(bVanished, vanishedKey(mb.ID, mb.HighestModSeq, uid), nil)
 }
 
 // tombstones returns the keys of a mailbox's tombstones by UID. Only
