@@ -9,8 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"os"
-	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -332,12 +330,11 @@ func (s *session) mailboxName(raw string) (string, error) {
 
 // nologin returns the text of etc/nologin, or "" when logins are allowed.
 func (s *session) nologin() string {
-	b, err := os.ReadFile(filepath.Join(s.st.Dir(), "etc", "nologin"))
+	text, present, err := s.st.Nologin()
 	if err != nil {
-		return ""
+		s.log.Warn("reading etc/nologin", "err", err)
 	}
-	text := strings.TrimSpace(strings.ReplaceAll(string(b), "\n", " "))
-	if text == "" {
+	if present && text == "" {
 		text = "Logins are disabled"
 	}
 	return text

@@ -245,22 +245,6 @@ func TestNologin(t *testing.T) {
 	c.want(c.cmd("QUIT"), "+OK")
 }
 
-func TestNologinText(t *testing.T) {
-	for in, want := range map[string]string{
-		"":                           "logins are disabled",
-		"\n\n  \n":                   "logins are disabled",
-		"Back soon\r\nmore":          "Back soon",
-		"tab\there":                  "tab here",
-		strings.Repeat("é", 150):     strings.Repeat("é", 100),
-		"bad \xff byte":              "bad   byte",
-		"  spaced out  \nsecond one": "spaced out",
-	} {
-		if got := nologinText([]byte(in)); got != want {
-			t.Errorf("nologinText(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestLoginDelay(t *testing.T) {
 	opts := testOptions()
 	opts.LoginDelay = time.Hour

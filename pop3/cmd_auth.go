@@ -3,11 +3,8 @@ package pop3
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"mstore/auth"
 	"mstore/store"
@@ -148,43 +145,17 @@ func (ss *session) login(login, user, mech string) {
 // refusedByNologin answers -ERR with the text of etc/nologin when that file
 // is there, and reports whether it did.
 func (ss *session) refusedByNologin() bool {
-	b, err := os.ReadFile(filepath.Join(ss.srv.st.Dir(), "etc", "nologin"))
+	text, present, err := ss.srv.st.Nologin()
 	if err != nil {
-		if !errors.Is(err, os.ErrNotExist) {
-			ss.log.Warn("reading etc/nologin", "err", err)
-		}
+		ss.log.Warn("reading etc/nologin", "err", err)
+	}
+	if !present {
 		return false
-	}
-	ss.log.Info("login refused: etc/nologin is present")
-	ss.reply("-ERR [SYS/TEMP] %s", nologinText(b))
-	return true
-}
-
-// nologinText is the first non-empty line of a nologin file, made safe for
-// one response line.
-func nologinText(b []byte) string {
-	var text string
-	for l := range strings.SplitSeq(string(b), "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			text = l
-			break
-		}
-	}
-	text = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
-			return ' '
-		}
-		return r
-	}, text)
-	if len(text) > 200 {
-		cut := 200
-		for cut > 0 && !utf8.RuneStart(text[cut]) {
-			cut--
-		}
-		text = text[:cut]
 	}
 	if text == "" {
 		text = "logins are disabled"
 	}
-	return text
+	ss.log.Info("login refused: etc/nologin is present")
+	ss.reply("-ERR [SYS/TEMP] %s", text)
+	return true
 }

@@ -1,12 +1,7 @@
 package web
 
 import (
-	"bytes"
 	"context"
-	"errors"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"time"
 )
 
@@ -43,13 +38,7 @@ func (s *Server) viewStatus(ctx context.Context, q *req) (*page, error) {
 		Domains: len(ds), Sessions: s.sess.count(),
 		Started: s.started, Uptime: time.Since(s.started).Round(time.Second),
 	}
-	b, err := os.ReadFile(filepath.Join(s.st.Dir(), "etc", "nologin"))
-	switch {
-	case err == nil:
-		data.Nologin = true
-		line, _, _ := bytes.Cut(bytes.TrimSpace(b), []byte("\n"))
-		data.NologinText = string(line)
-	case !errors.Is(err, fs.ErrNotExist):
+	if data.NologinText, data.Nologin, err = s.st.Nologin(); err != nil {
 		s.log.Warn("reading etc/nologin", "err", err)
 	}
 	return &page{tmpl: "status", Title: "Status", Data: data}, nil
