@@ -277,11 +277,7 @@ func (e *Encoder) singlePart(p *imap.BodyStructureSinglePart, ext bool) {
 	if ext {
 		e.w.WriteString(" NIL ") // body MD5
 		if x := p.Extended; x != nil {
-			e.disposition(x.Disposition)
-			e.w.WriteByte(' ')
-			e.language(x.Language)
-			e.w.WriteByte(' ')
-			e.NString(x.Location)
+			e.extTail(x.Disposition, x.Language, x.Location)
 		} else {
 			e.w.WriteString("NIL NIL NIL")
 		}
@@ -326,16 +322,22 @@ func (e *Encoder) multiPart(p *imap.BodyStructureMultiPart, ext bool) {
 		if x := p.Extended; x != nil {
 			e.params(x.Params)
 			e.w.WriteByte(' ')
-			e.disposition(x.Disposition)
-			e.w.WriteByte(' ')
-			e.language(x.Language)
-			e.w.WriteByte(' ')
-			e.NString(x.Location)
+			e.extTail(x.Disposition, x.Language, x.Location)
 		} else {
 			e.w.WriteString("NIL NIL NIL NIL")
 		}
 	}
 	e.w.WriteByte(')')
+}
+
+// extTail writes body-fld-dsp SP body-fld-lang SP body-fld-loc, the
+// extension fields that end both body-ext-1part and body-ext-mpart.
+func (e *Encoder) extTail(d *imap.BodyStructureDisposition, lang []string, loc string) {
+	e.disposition(d)
+	e.w.WriteByte(' ')
+	e.language(lang)
+	e.w.WriteByte(' ')
+	e.NString(loc)
 }
 
 // params writes body-fld-param: "(" name SP value ... ")" in name order, or
