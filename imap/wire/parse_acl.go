@@ -64,13 +64,7 @@ func ParseListRights(d *Decoder) (*ACLCommand, error) { return ParseDeleteACL(d)
 func (d *Decoder) readMailboxIdentifier() (*ACLCommand, error) {
 	cmd := &ACLCommand{}
 	var err error
-	if err = d.ReadSP(); err != nil {
-		return nil, err
-	}
-	if cmd.Mailbox, err = d.ReadMailbox(); err != nil {
-		return nil, err
-	}
-	if err = d.ReadSP(); err != nil {
+	if cmd.Mailbox, err = d.readMailboxSP(); err != nil {
 		return nil, err
 	}
 	id, err := d.ReadAString()

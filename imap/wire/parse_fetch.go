@@ -91,13 +91,7 @@ var simpleFetchItems = map[string]FetchItemKind{
 func ParseFetch(d *Decoder, uid bool) (*FetchCommand, error) {
 	cmd := &FetchCommand{}
 	var err error
-	if err = d.ReadSP(); err != nil {
-		return nil, err
-	}
-	if cmd.NumSet, err = d.ReadNumSet(uid); err != nil {
-		return nil, err
-	}
-	if err = d.ReadSP(); err != nil {
+	if cmd.NumSet, err = d.readSetSP(uid); err != nil {
 		return nil, err
 	}
 	c, err := d.peek()

@@ -90,13 +90,7 @@ func ParseList(d *Decoder) (*ListCommand, error) {
 func ParseLSub(d *Decoder) (*ListCommand, error) {
 	cmd := &ListCommand{}
 	var err error
-	if err = d.ReadSP(); err != nil {
-		return nil, err
-	}
-	if cmd.Reference, err = d.ReadMailbox(); err != nil {
-		return nil, err
-	}
-	if err = d.ReadSP(); err != nil {
+	if cmd.Reference, err = d.readMailboxSP(); err != nil {
 		return nil, err
 	}
 	p, err := d.readListMailbox()

@@ -27,6 +27,18 @@ func (d *Decoder) ReadMailbox() (string, error) {
 	return NormalizeInbox(s), nil
 }
 
+// readMailboxSP reads SP mailbox SP: a mailbox that more arguments follow.
+func (d *Decoder) readMailboxSP() (string, error) {
+	if err := d.ReadSP(); err != nil {
+		return "", err
+	}
+	name, err := d.ReadMailbox()
+	if err != nil {
+		return "", err
+	}
+	return name, d.ReadSP()
+}
+
 // ParseMailboxArg reads " mailbox" CRLF: the arguments of DELETE, SUBSCRIBE,
 // UNSUBSCRIBE, GETQUOTAROOT, GETACL and MYRIGHTS.
 func ParseMailboxArg(d *Decoder) (string, error) {
@@ -53,23 +65,7 @@ type CreateCommand struct {
 func ParseCreate(d *Decoder) (*CreateCommand, error) {
 	cmd := &CreateCommand{}
 	var err error
-	if err = d.ReadSP(); err != nil {
-		return nil, err
-	}
-	if cmd.Mailbox, err = d.ReadMailbox(); err != nil {
-		return nil, err
-	}
-	if eol, err := d.AtEOL(); err != nil || eol {
-		return cmd, d.endIf(err)
-	}
-	if err := d.ReadSP(); err != nil {
-		return nil, err
-	}
-	err = d.readNonEmptyList("CREATE parameter", func() error {
-		name, err := d.readKeyword("CREATE parameter")
-		if err != nil {
-			return err
-		}
+	cmd.Mailbox, err = d.readMailboxParams("CREATE parameter", func(name string) error {
 		if name != "USE" {
 			return syntaxErr("Unknown CREATE parameter %s", name)
 		}
@@ -90,6 +86,32 @@ func ParseCreate(d *Decoder) (*CreateCommand, error) {
 	return cmd, d.ReadCRLF()
 }
 
+// readMailboxParams reads SP mailbox [SP "(" param *(SP param) ")"], how
+// CREATE and SELECT begin (RFC 4466). param gets each parameter's name,
+// upper-cased, and reads what follows it.
+func (d *Decoder) readMailboxParams(what string, param func(name string) error) (string, error) {
+	if err := d.ReadSP(); err != nil {
+		return "", err
+	}
+	mailbox, err := d.ReadMailbox()
+	if err != nil {
+		return "", err
+	}
+	if eol, err := d.AtEOL(); err != nil || eol {
+		return mailbox, err
+	}
+	if err := d.ReadSP(); err != nil {
+		return "", err
+	}
+	return mailbox, d.readNonEmptyList(what, func() error {
+		name, err := d.readKeyword(what)
+		if err != nil {
+			return err
+		}
+		return param(name)
+	})
+}
+
 // endIf reads the final CRLF unless err is set.
 func (d *Decoder) endIf(err error) error {
 	if err != nil {
@@ -100,13 +122,7 @@ func (d *Decoder) endIf(err error) error {
 
 // ParseRename reads the arguments of RENAME: two mailboxes.
 func ParseRename(d *Decoder) (from, to string, err error) {
-	if err = d.ReadSP(); err != nil {
-		return "", "", err
-	}
-	if from, err = d.ReadMailbox(); err != nil {
-		return "", "", err
-	}
-	if err = d.ReadSP(); err != nil {
+	if from, err = d.readMailboxSP(); err != nil {
 		return "", "", err
 	}
 	if to, err = d.ReadMailbox(); err != nil {
@@ -126,13 +142,7 @@ type CopyCommand struct {
 func ParseCopy(d *Decoder, uid bool) (*CopyCommand, error) {
 	cmd := &CopyCommand{}
 	var err error
-	if err = d.ReadSP(); err != nil {
-		return nil, err
-	}
-	if cmd.NumSet, err = d.ReadNumSet(uid); err != nil {
-		return nil, err
-	}
-	if err = d.ReadSP(); err != nil {
+	if cmd.NumSet, err = d.readSetSP(uid); err != nil {
 		return nil, err
 	}
 	if cmd.Mailbox, err = d.ReadMailbox(); err != nil {
@@ -177,23 +187,7 @@ type QResyncParams struct {
 func ParseSelect(d *Decoder) (*SelectCommand, error) {
 	cmd := &SelectCommand{}
 	var err error
-	if err = d.ReadSP(); err != nil {
-		return nil, err
-	}
-	if cmd.Mailbox, err = d.ReadMailbox(); err != nil {
-		return nil, err
-	}
-	if eol, err := d.AtEOL(); err != nil || eol {
-		return cmd, d.endIf(err)
-	}
-	if err := d.ReadSP(); err != nil {
-		return nil, err
-	}
-	err = d.readNonEmptyList("select parameter", func() error {
-		name, err := d.readKeyword("select parameter")
-		if err != nil {
-			return err
-		}
+	cmd.Mailbox, err = d.readMailboxParams("select parameter", func(name string) error {
 		switch name {
 		case "CONDSTORE":
 			cmd.CondStore = true
@@ -205,6 +199,7 @@ func ParseSelect(d *Decoder) (*SelectCommand, error) {
 			if err := d.ReadSP(); err != nil {
 				return err
 			}
+			var err error
 			cmd.QResync, err = d.readQResync()
 			return err
 		}

@@ -35,6 +35,19 @@ func (d *Decoder) ReadNumSet(uid bool) (imap.NumSet, error) {
 	return d.ReadSeqSet()
 }
 
+// readSetSP reads SP sequence-set SP, how COPY, MOVE, FETCH and STORE
+// begin.
+func (d *Decoder) readSetSP(uid bool) (imap.NumSet, error) {
+	if err := d.ReadSP(); err != nil {
+		return nil, err
+	}
+	set, err := d.ReadNumSet(uid)
+	if err != nil {
+		return nil, err
+	}
+	return set, d.ReadSP()
+}
+
 // ReadSeqSet reads a sequence-set of message numbers, without "$". Ranges
 // may be given in either order; "*" is kept as go-imap's 0.
 func (d *Decoder) ReadSeqSet() (imap.SeqSet, error) {

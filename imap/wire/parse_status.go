@@ -13,13 +13,7 @@ type StatusCommand struct {
 func ParseStatus(d *Decoder) (*StatusCommand, error) {
 	cmd := &StatusCommand{}
 	var err error
-	if err = d.ReadSP(); err != nil {
-		return nil, err
-	}
-	if cmd.Mailbox, err = d.ReadMailbox(); err != nil {
-		return nil, err
-	}
-	if err = d.ReadSP(); err != nil {
+	if cmd.Mailbox, err = d.readMailboxSP(); err != nil {
 		return nil, err
 	}
 	opts, err := d.ReadStatusItems()

@@ -23,13 +23,7 @@ type StoreCommand struct {
 func ParseStore(d *Decoder, uid bool) (*StoreCommand, error) {
 	cmd := &StoreCommand{}
 	var err error
-	if err = d.ReadSP(); err != nil {
-		return nil, err
-	}
-	if cmd.NumSet, err = d.ReadNumSet(uid); err != nil {
-		return nil, err
-	}
-	if err = d.ReadSP(); err != nil {
+	if cmd.NumSet, err = d.readSetSP(uid); err != nil {
 		return nil, err
 	}
 	c, err := d.peek()
