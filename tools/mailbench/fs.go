@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -41,15 +40,10 @@ type fsOptions struct {
 
 func parseFSFlags(args []string, stderr io.Writer) (*fsOptions, error) {
 	o := &fsOptions{}
-	fs := flag.NewFlagSet("mailbench fs", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: mailbench fs --mstore PATH [flags]\n\n"+
-			"Builds a store, mounts it with \"mstore serve --mount\", and times reading\n"+
-			"messages, ls -l and rsync -a through the mount and on the store's files.\n"+
-			"Needs root (to mount and to drop the page cache).\n\n")
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet("fs", "usage: mailbench fs --mstore PATH [flags]\n\n"+
+		"Builds a store, mounts it with \"mstore serve --mount\", and times reading\n"+
+		"messages, ls -l and rsync -a through the mount and on the store's files.\n"+
+		"Needs root (to mount and to drop the page cache).\n\n", stderr)
 	fs.StringVar(&o.mstore, "mstore", "mstore", "the mstore `binary` that serves the mount")
 	fs.StringVar(&o.dir, "dir", "", "`directory` for the store, the mount and the copies (default: a new temporary one)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the directory afterwards (a kept store is reused by the next run)")
@@ -60,15 +54,10 @@ func parseFSFlags(args []string, stderr io.Writer) (*fsOptions, error) {
 	fs.IntVar(&o.largeSize, "large-size", 20<<20, "size of each large message in `bytes`")
 	fs.StringVar(&o.user, "user", "mstore", "the `account` serve runs as once mounted (serve's --user; \"\" keeps root)")
 	fs.BoolVar(&o.json, "json", false, "print the report as JSON")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, err
-		}
-		return nil, errBadFlags
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
 	}
 	switch {
-	case fs.NArg() > 0:
-		return nil, usageError(fmt.Sprintf("unexpected argument %q", fs.Arg(0)))
 	case o.small < 1 || o.listing < 1 || o.large < 1:
 		return nil, usageError("--small, --listing and --large must be at least 1")
 	case o.size < 200 || o.largeSize < 200:

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -44,13 +43,8 @@ const imapOps = "fill, select, fetch-envelope, fetch-bodies, search-body, store,
 
 func parseIMAPFlags(args []string, stderr io.Writer) (*imapOptions, error) {
 	o := &imapOptions{}
-	fs := flag.NewFlagSet("mailbench imap", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: mailbench imap --addr ADDR --user LOGIN --op OP [flags]\n\n"+
-			"OP is one of: %s.\n\n", imapOps)
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet("imap", "usage: mailbench imap --addr ADDR --user LOGIN --op OP [flags]\n\n"+
+		"OP is one of: "+imapOps+".\n\n", stderr)
 	fs.StringVar(&o.addr, "addr", "", "IMAP server `host:port`")
 	fs.StringVar(&o.user, "user", "", "`login`; with --users, a pattern with %d for the user's number")
 	fs.IntVar(&o.users, "users", 1, "spread the connections of mix and idle over this many users (`n`): connection i logs in as --user with i mod n + 1 for %d")
@@ -68,15 +62,10 @@ func parseIMAPFlags(args []string, stderr io.Writer) (*imapOptions, error) {
 	fs.StringVar(&o.procName, "proc", "", "for idle: the server's process `name` (comm), whose resident memory is summed before and after")
 	fs.DurationVar(&o.timeout, "timeout", 5*time.Minute, "time allowed for each command")
 	fs.BoolVar(&o.json, "json", false, "print the report as JSON")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, err
-		}
-		return nil, errBadFlags
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
 	}
 	switch {
-	case fs.NArg() > 0:
-		return nil, usageError(fmt.Sprintf("unexpected argument %q", fs.Arg(0)))
 	case o.addr == "" || o.user == "":
 		return nil, usageError("--addr and --user are required")
 	case !strings.Contains(imapOps, o.op) || o.op == "":

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"sync"
@@ -33,14 +32,9 @@ func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
 
 func parseLMTPFlags(args []string, stderr io.Writer) (*lmtpOptions, error) {
 	o := &lmtpOptions{}
-	fs := flag.NewFlagSet("mailbench lmtp", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: mailbench lmtp --addr ADDR --rcpt USER [--rcpt USER...] [flags]\n\n"+
-			"Delivers --messages messages over --conns concurrent LMTP connections, each\n"+
-			"message to every --rcpt, and reports deliveries per second and latency.\n\n")
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet("lmtp", "usage: mailbench lmtp --addr ADDR --rcpt USER [--rcpt USER...] [flags]\n\n"+
+		"Delivers --messages messages over --conns concurrent LMTP connections, each\n"+
+		"message to every --rcpt, and reports deliveries per second and latency.\n\n", stderr)
 	fs.StringVar(&o.addr, "addr", "", "LMTP server: `host:port` or unix:/path/to/socket")
 	fs.Var((*stringList)(&o.rcpts), "rcpt", "recipient `address`; repeat for several (each message goes to all)")
 	fs.StringVar(&o.from, "from", "mailbench@example.net", "envelope sender and From `address`")
@@ -51,15 +45,10 @@ func parseLMTPFlags(args []string, stderr io.Writer) (*lmtpOptions, error) {
 	fs.DurationVar(&o.timeout, "timeout", time.Minute, "time allowed for connecting and for each reply")
 	fs.StringVar(&o.helo, "lhlo", "mailbench.localhost", "`name` to give in LHLO")
 	fs.BoolVar(&o.json, "json", false, "print the report as JSON")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, err
-		}
-		return nil, errBadFlags
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
 	}
 	switch {
-	case fs.NArg() > 0:
-		return nil, usageError(fmt.Sprintf("unexpected argument %q", fs.Arg(0)))
 	case o.addr == "":
 		return nil, usageError("--addr is required")
 	case len(o.rcpts) == 0:

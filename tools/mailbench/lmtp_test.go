@@ -265,7 +265,7 @@ func TestLMTPConnectionRefused(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
-	for _, args := range [][]string{
+	wantUsageErrors(t, [][]string{
 		{},
 		{"nosuchmode"},
 		{"lmtp"},
@@ -273,13 +273,5 @@ func TestUsageErrors(t *testing.T) {
 		{"lmtp", "--addr", "x:1", "--rcpt", "a", "--conns", "0"},
 		{"lmtp", "--nosuchflag"},
 		{"lmtp", "--addr", "x:1", "--rcpt", "a", "extra"},
-	} {
-		var out, errs bytes.Buffer
-		if code := run(context.Background(), args, &out, &errs); code != 2 {
-			t.Errorf("%q: exit %d, want 2", args, code)
-		}
-		if errs.Len() == 0 {
-			t.Errorf("%q: nothing said on stderr", args)
-		}
-	}
+	})
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -33,15 +32,10 @@ type pop3Options struct {
 
 func parsePOP3Flags(args []string, stderr io.Writer) (*pop3Options, error) {
 	o := &pop3Options{}
-	fs := flag.NewFlagSet("mailbench pop3", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: mailbench pop3 --addr ADDR --user LOGIN [--user LOGIN...] [flags]\n\n"+
-			"Opens --conns POP3 connections, each logged in as one --user in turn\n"+
-			"(connection i as user i modulo their number), and retrieves messages with\n"+
-			"RETR; reports messages per second and the latency of each RETR.\n\n")
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet("pop3", "usage: mailbench pop3 --addr ADDR --user LOGIN [--user LOGIN...] [flags]\n\n"+
+		"Opens --conns POP3 connections, each logged in as one --user in turn\n"+
+		"(connection i as user i modulo their number), and retrieves messages with\n"+
+		"RETR; reports messages per second and the latency of each RETR.\n\n", stderr)
 	fs.StringVar(&o.addr, "addr", "", "POP3 server `host:port`")
 	fs.Var((*stringList)(&o.users), "user", "`login` to use; repeat for several (POP3 servers lock a maildrop per session)")
 	fs.StringVar(&o.pass, "pass", "pass", "`password` of every --user")
@@ -55,15 +49,10 @@ func parsePOP3Flags(args []string, stderr io.Writer) (*pop3Options, error) {
 	fs.BoolVar(&o.insecure, "insecure", false, "do not verify the server's certificate")
 	fs.DurationVar(&o.timeout, "timeout", time.Minute, "time allowed for connecting and for each reply")
 	fs.BoolVar(&o.json, "json", false, "print the report as JSON")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, err
-		}
-		return nil, errBadFlags
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
 	}
 	switch {
-	case fs.NArg() > 0:
-		return nil, usageError(fmt.Sprintf("unexpected argument %q", fs.Arg(0)))
 	case o.addr == "":
 		return nil, usageError("--addr is required")
 	case len(o.users) == 0:

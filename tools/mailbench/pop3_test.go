@@ -197,7 +197,7 @@ func TestPOP3Refusals(t *testing.T) {
 }
 
 func TestPOP3UsageErrors(t *testing.T) {
-	for _, args := range [][]string{
+	wantUsageErrors(t, [][]string{
 		{"pop3"},
 		{"pop3", "--addr", "x:1"},
 		{"pop3", "--addr", "x:1", "--user", "a", "--conns", "0"},
@@ -205,13 +205,5 @@ func TestPOP3UsageErrors(t *testing.T) {
 		{"pop3", "--addr", "x:1", "--user", "a", "--auth", "apop"},
 		{"pop3", "--addr", "x:1", "--user", "a", "--messages", "-1"},
 		{"pop3", "--addr", "x:1", "--user", "a", "extra"},
-	} {
-		var out, errs bytes.Buffer
-		if code := run(context.Background(), args, &out, &errs); code != 2 {
-			t.Errorf("%q: exit %d, want 2", args, code)
-		}
-		if errs.Len() == 0 {
-			t.Errorf("%q: nothing said on stderr", args)
-		}
-	}
+	})
 }
