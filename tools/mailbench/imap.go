@@ -148,17 +148,9 @@ func imapFill(ctx context.Context, o *imapOptions, t *Tally) error {
 		if i+1 == o.rareAt {
 			msg = append(msg[:len(msg)-2], []byte(" "+o.rare+"\r\n")...)
 		}
-		begin := time.Now()
-		r, err := ic.appendMessage(quote(o.mailbox), msg)
-		if err != nil {
+		if _, err := timedReply(t, "messages", func() (imapReply, error) { return ic.appendMessage(quote(o.mailbox), msg) }); err != nil {
 			return err
 		}
-		if !r.ok() {
-			t.Error(r.status)
-			continue
-		}
-		t.Observe(time.Since(begin))
-		t.Add("messages", 1)
 	}
 	return nil
 }
@@ -194,21 +186,34 @@ func imapTimed(ctx context.Context, o *imapOptions, t *Tally) error {
 			}
 			command = "STORE 1:* " + sign + `FLAGS (\Flagged)`
 		}
-		begin := time.Now()
-		r, err := ic.cmd("%s", command)
+		r, err := timedReply(t, "runs", func() (imapReply, error) { return ic.cmd("%s", command) })
 		if err != nil {
 			return err
 		}
-		if !r.ok() {
-			t.Error(r.status)
-			continue
+		if r.ok() {
+			t.Add("lines", int64(r.lines))
+			t.Add("bytes", r.bytes)
 		}
-		t.Observe(time.Since(begin))
-		t.Add("runs", 1)
-		t.Add("lines", int64(r.lines))
-		t.Add("bytes", r.bytes)
 	}
 	return nil
+}
+
+// timedReply sends one command and tallies its reply: a refusal is an
+// error, a success one more of unit with its latency. It returns an error
+// only when the connection failed, which ends the run.
+func timedReply(t *Tally, unit string, command func() (imapReply, error)) (imapReply, error) {
+	begin := time.Now()
+	r, err := command()
+	if err != nil {
+		return r, err
+	}
+	if !r.ok() {
+		t.Error(r.status)
+		return r, nil
+	}
+	t.Observe(time.Since(begin))
+	t.Add(unit, 1)
+	return r, nil
 }
 
 // imapMix has each connection act like a mail client for --duration:
@@ -217,28 +222,18 @@ func imapTimed(ctx context.Context, o *imapOptions, t *Tally) error {
 func imapMix(ctx context.Context, o *imapOptions, t *Tally) error {
 	ctx, cancel := context.WithTimeout(ctx, o.duration)
 	defer cancel()
-	tallies := make([]*Tally, o.conns)
-	var wg sync.WaitGroup
-	var firstErr error
 	var mu sync.Mutex
-	for c := 0; c < o.conns; c++ {
-		tallies[c] = NewTally()
-		wg.Add(1)
-		go func(c int) {
-			defer wg.Done()
-			if err := mixWorker(ctx, o, tallies[c], c); err != nil {
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = err
-				}
-				mu.Unlock()
+	var firstErr error // the first worker's error; guarded by mu
+	total, _ := runWorkers(o.conns, nil, func(c int, tally *Tally) {
+		if err := mixWorker(ctx, o, tally, c); err != nil {
+			mu.Lock()
+			if firstErr == nil {
+				firstErr = err
 			}
-		}(c)
-	}
-	wg.Wait()
-	for _, x := range tallies {
-		t.Merge(x)
-	}
+			mu.Unlock()
+		}
+	})
+	t.Merge(total)
 	return firstErr
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -94,24 +93,9 @@ func runLMTP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 func benchLMTP(ctx context.Context, o *lmtpOptions, command string) *Report {
 	gen := newMessageGen(o.from, o.rcpts, o.size)
 	var next atomic.Int64 // index of the next message to send
-	tallies := make([]*Tally, o.conns)
-	var wg sync.WaitGroup
-	start := time.Now()
-	for i := range tallies {
-		t := NewTally()
-		tallies[i] = t
-		wg.Go(func() { lmtpWorker(ctx, o, gen, &next, t) })
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-
-	total := NewTally()
-	for _, name := range append([]string{countDeliveries}, lmtpCountOrder...) {
-		total.Counts[name] = 0 // so that JSON always has every key
-	}
-	for _, t := range tallies {
-		total.Merge(t)
-	}
+	total, elapsed := runWorkers(o.conns, append([]string{countDeliveries}, lmtpCountOrder...), func(_ int, t *Tally) {
+		lmtpWorker(ctx, o, gen, &next, t)
+	})
 	if unsent := int64(o.messages) - total.Counts[countMessages] - total.Counts[countUnsent]; unsent > 0 {
 		// Interrupted, or every connection failed: say what never left.
 		total.Counts[countUnsent] += unsent

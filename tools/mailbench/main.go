@@ -8,8 +8,9 @@
 //
 // Each mode lives in its own file (lmtp.go, and later imap.go, pop3.go,
 // fs.go) and registers itself in the modes table below; flags.go holds the
-// flag parsing that every mode shares, stats.go the tallies, percentiles and
-// report printing, and message.go the generated test messages.
+// flag parsing that every mode shares, stats.go the tallies, workers,
+// percentiles and report printing, and message.go the generated test
+// messages.
 //
 // Exit status: 0 when every operation succeeded, 1 when some reply was an
 // error or the run could not be made, 2 for a usage error.

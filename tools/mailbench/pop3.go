@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -111,25 +110,9 @@ func runPOP3(ctx context.Context, args []string, stdout, stderr io.Writer) error
 // benchPOP3 runs the load and returns its report.
 func benchPOP3(ctx context.Context, o *pop3Options, command string) *Report {
 	var next atomic.Int64 // index of the next RETR, with --messages
-	tallies := make([]*Tally, o.conns)
-	var wg sync.WaitGroup
-	start := time.Now()
-	for i := range tallies {
-		t := NewTally()
-		tallies[i] = t
-		user := o.users[i%len(o.users)]
-		wg.Go(func() { pop3Worker(ctx, o, user, &next, t) })
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-
-	total := NewTally()
-	for _, name := range append([]string{countRetrieved}, pop3CountOrder...) {
-		total.Counts[name] = 0 // so that JSON always has every key
-	}
-	for _, t := range tallies {
-		total.Merge(t)
-	}
+	total, elapsed := runWorkers(o.conns, append([]string{countRetrieved}, pop3CountOrder...), func(i int, t *Tally) {
+		pop3Worker(ctx, o, o.users[i%len(o.users)], &next, t)
+	})
 	r := NewReport("pop3", command, o.addr, o.conns, elapsed, countRetrieved, total)
 	r.CountOrder = pop3CountOrder
 	r.BreakdownName = "user"

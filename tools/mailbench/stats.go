@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -76,6 +77,32 @@ func (t *Tally) Merge(o *Tally) {
 		mine.OK += v.OK
 		mine.Failed += v.Failed
 	}
+}
+
+// runWorkers runs work on n goroutines at once, worker i with a Tally of its
+// own, and once all have returned gives their merged Tally and the wall time
+// they took. Each name in counts is in the result even when no worker added
+// to it, so that JSON always has every key.
+func runWorkers(n int, counts []string, work func(i int, t *Tally)) (*Tally, time.Duration) {
+	tallies := make([]*Tally, n)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := range tallies {
+		t := NewTally()
+		tallies[i] = t
+		wg.Go(func() { work(i, t) })
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+
+	total := NewTally()
+	for _, name := range counts {
+		total.Counts[name] = 0
+	}
+	for _, t := range tallies {
+		total.Merge(t)
+	}
+	return total, elapsed
 }
 
 // Percentile returns the p-th percentile (0 < p <= 100) of sorted by the

@@ -153,3 +153,25 @@ func TestErrorListIsBounded(t *testing.T) {
 		t.Errorf("long error list not cut:\n%s", b.String())
 	}
 }
+
+func TestRunWorkers(t *testing.T) {
+	var seen [3]int
+	total, elapsed := runWorkers(len(seen), []string{"idle", "work"}, func(i int, tally *Tally) {
+		seen[i]++ // each worker writes only its own element
+		tally.Add("work", int64(i+1))
+		tally.Observe(time.Duration(i+1) * time.Millisecond)
+		tally.Error("e")
+	})
+	if seen != [3]int{1, 1, 1} {
+		t.Errorf("workers ran %v times, want once each", seen)
+	}
+	if c := total.Counts; len(c) != 2 || c["work"] != 6 || c["idle"] != 0 {
+		t.Errorf("counts %v, want work 6 and idle 0", c)
+	}
+	if len(total.Latencies) != 3 || total.Errors["e"] != 3 {
+		t.Errorf("latencies %v, errors %v: want 3 of each", total.Latencies, total.Errors)
+	}
+	if elapsed <= 0 {
+		t.Errorf("elapsed %v", elapsed)
+	}
+}
