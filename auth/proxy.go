@@ -51,7 +51,10 @@ type ProxyServer struct {
 	// Mount is the one directory the proxy unmounts when asked; "" when
 	// the server has no mount.
 	Mount string
-	Log   *slog.Logger
+	// IdleTimeout closes a connection that sent nothing for that long
+	// (default a minute); a client dials again when it needs to.
+	IdleTimeout time.Duration
+	Log         *slog.Logger
 
 	mu   sync.Mutex // protects l
 	l    net.Listener
@@ -137,7 +140,11 @@ func (p *ProxyServer) handle(c net.Conn) {
 		return
 	}
 	for {
-		c.SetReadDeadline(time.Now().Add(time.Minute))
+		idle := p.IdleTimeout
+		if idle == 0 {
+			idle = time.Minute
+		}
+		c.SetReadDeadline(time.Now().Add(idle))
 		line, fds, err := m.readLine()
 		if err != nil {
 			return

@@ -157,7 +157,9 @@ func (m *msgConn) readLine() ([]byte, []int, error) {
 				}
 			}
 		}
-		m.buf = append(m.buf, chunk[:n]...)
+		if n > 0 { // a failed read gives -1
+			m.buf = append(m.buf, chunk[:n]...)
+		}
 		if err != nil {
 			return nil, nil, err
 		}

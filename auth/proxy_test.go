@@ -2,10 +2,12 @@ package auth
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -144,5 +146,44 @@ func TestProxyRealAccount(t *testing.T) {
 	}
 	if ok, _ := pc.CheckSystemPassword(context.Background(), name, "wrong"); ok {
 		t.Error("wrong password accepted")
+	}
+}
+
+// lockedBuffer collects a logger's output from several goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestProxyIdleConnection: the proxy closes a connection left idle, quietly,
+// and the passthrough client dials again for its next request.
+func TestProxyIdleConnection(t *testing.T) {
+	var logs lockedBuffer
+	pc := startProxyWith(t, "", "", func(p *ProxyServer) {
+		p.IdleTimeout = 50 * time.Millisecond
+		p.Log = slog.New(slog.NewTextHandler(&logs, nil))
+	})
+	b := &Backing{Socket: pc.Socket}
+	defer b.Shut()
+	for i := range 2 {
+		if _, err := b.ask(proxyRequest{Op: "reboot"}, -1); err == nil || !strings.Contains(err.Error(), "unknown op") {
+			t.Fatalf("request %d: %v", i, err)
+		}
+		time.Sleep(200 * time.Millisecond) // the proxy closes the connection meanwhile
+	}
+	if strings.Contains(logs.String(), "panic") {
+		t.Errorf("the proxy logged a panic:\n%s", logs.String())
 	}
 }
