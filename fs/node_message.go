@@ -32,6 +32,12 @@ type messageNode struct {
 	// (fillCache), and cleared when a read reaches this process, which
 	// shows the kernel has dropped it.
 	filled atomic.Bool
+
+	// backing is the id of the message file registered for passthrough
+	// through Options.Backing, 0 before the first such open
+	// (lentPassthrough).
+	backingMu sync.Mutex
+	backing   int32
 }
 
 // ids returns where the message is stored, or its upload when it was made
@@ -65,6 +71,7 @@ func (n *messageNode) stored(dir *treeNode, mbox uint64, uid uint32, name string
 }
 
 func (n *messageNode) OnForget() {
+	n.dropBacking()
 	n.mu.Lock()
 	dir, uid, name := n.dir, n.uid, n.name
 	n.mu.Unlock()
@@ -173,7 +180,7 @@ func (n *messageNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, 
 		h.file, _ = blob.(*os.File)
 		// With Options.Backing the file is lent to the wrapper
 		// (lentPassthrough), and go-fuse is not asked.
-		h.passthrough = passthrough && h.file != nil && !n.m.lend(ctx, h.file)
+		h.passthrough = passthrough && h.file != nil && !n.m.lend(ctx, n, h.file)
 		return h, fuse.FOPEN_KEEP_CACHE | fuse.FOPEN_NOFLUSH, 0
 	}
 	// A small message needs no handle: the kernel keeps its content

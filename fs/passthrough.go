@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"strconv"
-	"sync"
 
 	"github.com/hanwen/go-fuse/v2/fuse"
 )
@@ -28,33 +27,35 @@ type Backing interface {
 // node's Open leaves its file here, keyed by the request (the cancel
 // channel go-fuse gives both this wrapper and the node), and the wrapper
 // registers it and sets the open's backing id.
+//
+// The id is kept by the message node until the kernel forgets the inode
+// (messageNode.OnForget): a message never changes, so every later open of
+// it reuses the id, and the kernel wants one backing file per inode
+// anyway. Registering costs two round trips to the proxy (open, then
+// close at release), which was most of an open of a cached large message.
 type lentPassthrough struct {
 	fuse.RawFileSystem
 	m *Mounted
-
-	mu    sync.Mutex
-	nodes map[uint64]*lentBacking // by NodeId: one backing file per inode, as the kernel wants
-	files map[uint64]uint64       // Fh of an open with a backing file → its NodeId
 }
 
-type lentBacking struct {
-	id   int32
-	refs int
+// lentFile is what a message node's Open leaves for the wrapper.
+type lentFile struct {
+	node *messageNode
+	file *os.File
 }
 
 func newLentPassthrough(raw fuse.RawFileSystem, m *Mounted) *lentPassthrough {
-	return &lentPassthrough{RawFileSystem: raw, m: m,
-		nodes: map[uint64]*lentBacking{}, files: map[uint64]uint64{}}
+	return &lentPassthrough{RawFileSystem: raw, m: m}
 }
 
 // lend records the file a message node opened for passthrough, for the
 // wrapper around this request's Open to register.
-func (m *Mounted) lend(ctx context.Context, f *os.File) bool {
+func (m *Mounted) lend(ctx context.Context, n *messageNode, f *os.File) bool {
 	fc, ok := ctx.(*fuse.Context)
 	if !ok || fc.Cancel == nil || m.opts.Backing == nil || m.lendOff.Load() {
 		return false
 	}
-	m.lent.Store(fc.Cancel, f)
+	m.lent.Store(fc.Cancel, lentFile{node: n, file: f})
 	return true
 }
 
@@ -64,45 +65,56 @@ func (w *lentPassthrough) Open(cancel <-chan struct{}, in *fuse.OpenIn, out *fus
 	if st != fuse.OK || !ok {
 		return st
 	}
-	f := v.(*os.File)
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	b := w.nodes[in.NodeId]
-	if b == nil {
-		id, err := w.m.opts.Backing.Open(f)
-		if err != nil {
-			// The open goes on without passthrough: the message is
-			// read through this process.
-			w.m.log.Warn("mount: passthrough refused; large messages are read through the server", "err", err)
-			w.m.lendOff.Store(true)
-			return st
-		}
-		b = &lentBacking{id: id}
-		w.nodes[in.NodeId] = b
+	lf := v.(lentFile)
+	id, err := lf.node.backingID(w.m.opts.Backing, lf.file)
+	if err != nil {
+		// The open goes on without passthrough: the message is read
+		// through this process.
+		w.m.log.Warn("mount: passthrough refused; large messages are read through the server", "err", err)
+		w.m.lendOff.Store(true)
+		return st
 	}
-	b.refs++
-	w.files[out.Fh] = in.NodeId
-	out.BackingID = b.id
+	out.BackingID = id
 	out.OpenFlags |= fuse.FOPEN_PASSTHROUGH
 	out.OpenFlags &^= fuse.FOPEN_KEEP_CACHE
 	return st
 }
 
-func (w *lentPassthrough) Release(cancel <-chan struct{}, in *fuse.ReleaseIn) {
-	w.mu.Lock()
-	if node, ok := w.files[in.Fh]; ok {
-		delete(w.files, in.Fh)
-		if b := w.nodes[node]; b != nil {
-			if b.refs--; b.refs == 0 {
-				delete(w.nodes, node)
-				if err := w.m.opts.Backing.Close(b.id); err != nil {
-					w.m.log.Warn("mount: closing a backing file", "id", b.id, "err", err)
-				}
-			}
-		}
+// backingID returns the node's backing id, registering f for it on the
+// first open. The node's lock is held throughout, so that two first opens
+// at once register one file.
+func (n *messageNode) backingID(b Backing, f *os.File) (int32, error) {
+	n.backingMu.Lock()
+	defer n.backingMu.Unlock()
+	if n.backing != 0 {
+		return n.backing, nil
 	}
-	w.mu.Unlock()
-	w.RawFileSystem.Release(cancel, in)
+	id, err := b.Open(f)
+	if err != nil {
+		return 0, err
+	}
+	n.backing = id
+	return id, nil
+}
+
+// dropBacking unregisters the node's backing id, if it has one: the
+// kernel has forgotten the inode, so no open uses it any more. The
+// message file it holds open is let go with it.
+func (n *messageNode) dropBacking() {
+	n.backingMu.Lock()
+	id := n.backing
+	n.backing = 0
+	n.backingMu.Unlock()
+	if id == 0 {
+		return
+	}
+	// FORGET is answered by no one: the proxy's round trip is not made
+	// to wait on.
+	go func() {
+		if err := n.m.opts.Backing.Close(id); err != nil {
+			n.m.log.Warn("mount: closing a backing file", "id", id, "err", err)
+		}
+	}()
 }
 
 // fuseFDs lists this process's open /dev/fuse descriptors.
