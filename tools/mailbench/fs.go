@@ -35,6 +35,7 @@ type fsOptions struct {
 	large     int
 	largeSize int
 	user      string
+	loopback  string
 	json      bool
 }
 
@@ -53,6 +54,7 @@ func parseFSFlags(args []string, stderr io.Writer) (*fsOptions, error) {
 	fs.IntVar(&o.large, "large", 10, "`number` of large messages")
 	fs.IntVar(&o.largeSize, "large-size", 20<<20, "size of each large message in `bytes`")
 	fs.StringVar(&o.user, "user", "mstore", "the `account` serve runs as once mounted (serve's --user; \"\" keeps root)")
+	fs.StringVar(&o.loopback, "loopback", "", "also time each task through a FUSE loopback `command` (program and flags, given MOUNTPOINT ORIGINAL) over the store's files, e.g. go-fuse's example/loopback with -directmount")
 	fs.BoolVar(&o.json, "json", false, "print the report as JSON")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
@@ -76,6 +78,10 @@ type fsTask struct {
 	Ratio float64 `json:"ratio"`
 	// Latency of each file read through the mount, for the read tasks.
 	Latency *Latency `json:"mount_latency,omitempty"`
+	// Loopback is the same work through the --loopback filesystem, and
+	// LoopbackRatio its speed as a fraction of direct.
+	Loopback      float64 `json:"loopback_s,omitempty"`
+	LoopbackRatio float64 `json:"loopback_ratio,omitempty"`
 }
 
 type fsReport struct {
@@ -138,15 +144,32 @@ func runFS(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer srv.stop()
+	// viaLoopback maps a directory of the store to the loopback mount.
+	var viaLoopback func(string) string
+	if o.loopback != "" {
+		lbMnt := filepath.Join(dir, "loopback")
+		lb, err := startLoopback(o.loopback, lbMnt, storeDir)
+		if err != nil {
+			return err
+		}
+		defer lb.stop()
+		viaLoopback = func(p string) string {
+			rel, _ := filepath.Rel(storeDir, p)
+			return filepath.Join(lbMnt, rel)
+		}
+	}
 
 	rep := &fsReport{Mode: "fs", Command: commandLine("fs", args), Store: storeDir, Load: loadAverage()}
 	mboxPath := func(s *fsSet) string { return filepath.Join(mnt, "bench.example/users/bench", s.name) }
 	small, listing, large := sets[0], sets[1], sets[2]
-	task := func(name string, cold bool, mount, direct func() (time.Duration, *Latency, error)) error {
+	task := func(name string, cold bool, mount, direct, loop func() (time.Duration, *Latency, error)) error {
 		fmt.Fprintf(stderr, "mailbench fs: %s\n", name)
 		var t fsTask
 		t.Name = name
-		for i, f := range []func() (time.Duration, *Latency, error){mount, direct} {
+		for i, f := range []func() (time.Duration, *Latency, error){mount, direct, loop} {
+			if f == nil {
+				continue
+			}
 			if cold {
 				if err := dropCaches(); err != nil {
 					return err
@@ -156,14 +179,20 @@ func runFS(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
-			if i == 0 {
+			switch i {
+			case 0:
 				t.Mount, t.Latency = d.Seconds(), lat
-			} else {
+			case 1:
 				t.Direct = d.Seconds()
+			case 2:
+				t.Loopback = d.Seconds()
 			}
 		}
 		if t.Mount > 0 {
 			t.Ratio = t.Direct / t.Mount
+		}
+		if t.Loopback > 0 {
+			t.LoopbackRatio = t.Direct / t.Loopback
 		}
 		rep.Tasks = append(rep.Tasks, t)
 		return nil
@@ -182,19 +211,31 @@ func runFS(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return timeCommand("rsync", "-a", src+"/", copyDir+"/")
 		}
 	}
+	// on runs a task's work on the store's files seen through the
+	// loopback, or is nil without one.
+	on := func(work func(string) func() (time.Duration, *Latency, error), files string) func() (time.Duration, *Latency, error) {
+		if viaLoopback == nil {
+			return nil
+		}
+		return work(viaLoopback(files))
+	}
+	readOf := func(s *fsSet) func(string) func() (time.Duration, *Latency, error) {
+		return func(dir string) func() (time.Duration, *Latency, error) { return readAll(dir, s) }
+	}
+	ls := func(dir string) func() (time.Duration, *Latency, error) { return cmd("ls", "-l", dir) }
 	steps := []struct {
-		name          string
-		cold          bool
-		mount, direct func() (time.Duration, *Latency, error)
+		name                string
+		cold                bool
+		mount, direct, loop func() (time.Duration, *Latency, error)
 	}{
-		{fmt.Sprintf("read %d messages of %d B, cold", small.count, small.size), true, readAll(mboxPath(small), small), readAll(small.files, small)},
-		{fmt.Sprintf("read %d messages of %d B, warm", small.count, small.size), false, readAll(mboxPath(small), small), readAll(small.files, small)},
-		{fmt.Sprintf("ls -l of %d messages, cold", listing.count), true, cmd("ls", "-l", mboxPath(listing)), cmd("ls", "-l", listing.files)},
-		{fmt.Sprintf("ls -l of %d messages, warm", listing.count), false, cmd("ls", "-l", mboxPath(listing)), cmd("ls", "-l", listing.files)},
-		{fmt.Sprintf("read %d messages of %d MiB, cold", large.count, large.size>>20), true, readAll(mboxPath(large), large), readAll(large.files, large)},
-		{fmt.Sprintf("read %d messages of %d MiB, warm", large.count, large.size>>20), false, readAll(mboxPath(large), large), readAll(large.files, large)},
-		{fmt.Sprintf("rsync -a of %d messages, cold", small.count), true, rsync(mboxPath(small)), rsync(small.files)},
-		{fmt.Sprintf("rsync -a of %d messages, warm", small.count), false, rsync(mboxPath(small)), rsync(small.files)},
+		{fmt.Sprintf("read %d messages of %d B, cold", small.count, small.size), true, readAll(mboxPath(small), small), readAll(small.files, small), on(readOf(small), small.files)},
+		{fmt.Sprintf("read %d messages of %d B, warm", small.count, small.size), false, readAll(mboxPath(small), small), readAll(small.files, small), on(readOf(small), small.files)},
+		{fmt.Sprintf("ls -l of %d messages, cold", listing.count), true, ls(mboxPath(listing)), ls(listing.files), on(ls, listing.files)},
+		{fmt.Sprintf("ls -l of %d messages, warm", listing.count), false, ls(mboxPath(listing)), ls(listing.files), on(ls, listing.files)},
+		{fmt.Sprintf("read %d messages of %d MiB, cold", large.count, large.size>>20), true, readAll(mboxPath(large), large), readAll(large.files, large), on(readOf(large), large.files)},
+		{fmt.Sprintf("read %d messages of %d MiB, warm", large.count, large.size>>20), false, readAll(mboxPath(large), large), readAll(large.files, large), on(readOf(large), large.files)},
+		{fmt.Sprintf("rsync -a of %d messages, cold", small.count), true, rsync(mboxPath(small)), rsync(small.files), on(rsync, small.files)},
+		{fmt.Sprintf("rsync -a of %d messages, warm", small.count), false, rsync(mboxPath(small)), rsync(small.files), on(rsync, small.files)},
 	}
 	for _, s := range steps {
 		if ctx.Err() != nil {
@@ -205,8 +246,11 @@ func runFS(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if !s.cold {
 			s.mount()
 			s.direct()
+			if s.loop != nil {
+				s.loop()
+			}
 		}
-		if err := task(s.name, s.cold, s.mount, s.direct); err != nil {
+		if err := task(s.name, s.cold, s.mount, s.direct, s.loop); err != nil {
 			return err
 		}
 	}
@@ -223,8 +267,17 @@ func (r *fsReport) writeText(w io.Writer) error {
 	fmt.Fprintf(&b, "command     %s\n", r.Command)
 	fmt.Fprintf(&b, "store       %s\n", r.Store)
 	fmt.Fprintf(&b, "load        %s\n", r.Load)
-	fmt.Fprintf(&b, "\n| task | mount | direct | mount speed / direct |\n|---|---|---|---|\n")
+	loopback := len(r.Tasks) > 0 && r.Tasks[0].Loopback > 0
+	if loopback {
+		fmt.Fprintf(&b, "\n| task | mount | direct | loopback | mount speed / direct | loopback speed / direct |\n|---|---|---|---|---|---|\n")
+	} else {
+		fmt.Fprintf(&b, "\n| task | mount | direct | mount speed / direct |\n|---|---|---|---|\n")
+	}
 	for _, t := range r.Tasks {
+		if loopback {
+			fmt.Fprintf(&b, "| %s | %.3f s | %.3f s | %.3f s | %.2f× | %.2f× |\n", t.Name, t.Mount, t.Direct, t.Loopback, t.Ratio, t.LoopbackRatio)
+			continue
+		}
 		fmt.Fprintf(&b, "| %s | %.3f s | %.3f s | %.2f× |\n", t.Name, t.Mount, t.Direct, t.Ratio)
 	}
 	for _, t := range r.Tasks {
@@ -448,4 +501,45 @@ func (s *fsServer) stop() {
 		s.cmd.Process.Kill()
 	}
 	s.cmd.Wait()
+}
+
+// loopbackFS is the --loopback filesystem, mounted over the store's files.
+type loopbackFS struct {
+	cmd *exec.Cmd
+	mnt string
+}
+
+func startLoopback(command, mnt, orig string) (*loopbackFS, error) {
+	argv := strings.Fields(command)
+	if err := os.MkdirAll(mnt, 0o755); err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(argv[0], append(argv[1:], mnt, orig)...)
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("--loopback: %w", err)
+	}
+	lb := &loopbackFS{cmd: cmd, mnt: mnt}
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if isMountPoint(mnt) {
+			return lb, nil
+		}
+	}
+	lb.stop()
+	return nil, fmt.Errorf("--loopback: %s did not mount %s within 30 s", argv[0], mnt)
+}
+
+func (lb *loopbackFS) stop() {
+	if err := syscall.Unmount(lb.mnt, 0); err != nil {
+		lb.cmd.Process.Kill()
+	}
+	lb.cmd.Wait()
+}
+
+// isMountPoint reports whether dir is on another device than its parent.
+func isMountPoint(dir string) bool {
+	var st, parent syscall.Stat_t
+	if syscall.Stat(dir, &st) != nil || syscall.Stat(filepath.Dir(dir), &parent) != nil {
+		return false
+	}
+	return st.Dev != parent.Dev
 }
