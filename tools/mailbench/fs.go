@@ -36,6 +36,7 @@ type fsOptions struct {
 	largeSize int
 	user      string
 	loopback  string
+	rounds    int
 	json      bool
 }
 
@@ -55,11 +56,14 @@ func parseFSFlags(args []string, stderr io.Writer) (*fsOptions, error) {
 	fs.IntVar(&o.largeSize, "large-size", 20<<20, "size of each large message in `bytes`")
 	fs.StringVar(&o.user, "user", "mstore", "the `account` serve runs as once mounted (serve's --user; \"\" keeps root)")
 	fs.StringVar(&o.loopback, "loopback", "", "also time each task through a FUSE loopback `command` (program and flags, given MOUNTPOINT ORIGINAL) over the store's files, e.g. go-fuse's example/loopback with -directmount")
+	fs.IntVar(&o.rounds, "rounds", 3, "`number` of times each task runs on each side; the median is reported")
 	fs.BoolVar(&o.json, "json", false, "print the report as JSON")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
 	switch {
+	case o.rounds < 1:
+		return nil, usageError("--rounds must be at least 1")
 	case o.small < 1 || o.listing < 1 || o.large < 1:
 		return nil, usageError("--small, --listing and --large must be at least 1")
 	case o.size < 200 || o.largeSize < 200:
@@ -166,28 +170,41 @@ func runFS(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "mailbench fs: %s\n", name)
 		var t fsTask
 		t.Name = name
-		for i, f := range []func() (time.Duration, *Latency, error){mount, direct, loop} {
-			if f == nil {
-				continue
-			}
-			if cold {
-				if err := dropCaches(); err != nil {
-					return err
+		// The sides take turns, round after round, so that a slower
+		// spell of the machine does not fall on one side only.
+		type run struct {
+			d   time.Duration
+			lat *Latency
+		}
+		runs := make([][]run, 3)
+		for range o.rounds {
+			for i, f := range []func() (time.Duration, *Latency, error){mount, direct, loop} {
+				if f == nil {
+					continue
 				}
-			}
-			d, lat, err := f()
-			if err != nil {
-				return fmt.Errorf("%s: %w", name, err)
-			}
-			switch i {
-			case 0:
-				t.Mount, t.Latency = d.Seconds(), lat
-			case 1:
-				t.Direct = d.Seconds()
-			case 2:
-				t.Loopback = d.Seconds()
+				if cold {
+					if err := dropCaches(); err != nil {
+						return err
+					}
+				}
+				d, lat, err := f()
+				if err != nil {
+					return fmt.Errorf("%s: %w", name, err)
+				}
+				runs[i] = append(runs[i], run{d, lat})
 			}
 		}
+		median := func(rs []run) run {
+			if len(rs) == 0 {
+				return run{}
+			}
+			sort.Slice(rs, func(a, b int) bool { return rs[a].d < rs[b].d })
+			return rs[len(rs)/2]
+		}
+		m := median(runs[0])
+		t.Mount, t.Latency = m.d.Seconds(), m.lat
+		t.Direct = median(runs[1]).d.Seconds()
+		t.Loopback = median(runs[2]).d.Seconds()
 		if t.Mount > 0 {
 			t.Ratio = t.Direct / t.Mount
 		}
