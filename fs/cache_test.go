@@ -92,4 +92,27 @@ func TestPrefetchFollowsScans(t *testing.T) {
 	if q := queued(); len(q) != 0 {
 		t.Errorf("a jump and a step back queued %v", q)
 	}
+	// A scan to the end, then the same scan again from the start (the
+	// cache was dropped in between): read ahead again, in full.
+	for uid := uint32(100); uid <= 200; uid++ {
+		p.opened(7, uid)
+	}
+	queued()
+	p.opened(7, 1)
+	p.opened(7, 2)
+	if q := queued(); len(q) != prefetchAhead || q[0] != 3 {
+		t.Errorf("a second scan queued %v, want 3 to %d", q, 2+prefetchAhead)
+	}
+	// Names sorted as text: 1020 to 1029, then 103, then 1030 on. The
+	// scan resumed at 1031 queues only what 1029 did not.
+	for uid := uint32(1020); uid <= 1029; uid++ {
+		p.opened(7, uid)
+	}
+	queued()
+	p.opened(7, 103)
+	p.opened(7, 1030)
+	p.opened(7, 1031)
+	if q := queued(); len(q) != 2 || q[0] != 1029+prefetchAhead+1 {
+		t.Errorf("the resumed scan queued %v, want the two UIDs after %d", q, 1029+prefetchAhead)
+	}
 }

@@ -48,8 +48,8 @@ type prefetchJob struct {
 
 // prefetchState is what is known of the scan of one mailbox.
 type prefetchState struct {
-	last  uint32 // the UID opened last
-	ahead uint32 // UIDs up to this one are read ahead or queued
+	last   uint32 // the UID opened last
+	lo, hi uint32 // the UIDs the scan's last step queued
 }
 
 func newPrefetcher(st *store.Store, stop <-chan struct{}) *prefetcher {
@@ -75,14 +75,22 @@ func (p *prefetcher) opened(mbox uint64, uid uint32) {
 	}
 	scan := s.last != 0 && uid > s.last && uid-s.last <= prefetchGap
 	s.last = uid
-	from, to := max(s.ahead, uid)+1, uid+prefetchAhead
-	if !scan || to < uid || from > to {
+	from, to := uid+1, uid+prefetchAhead
+	if !scan || to < uid {
 		p.mu.Unlock()
 		return
 	}
-	s.ahead = to
+	// Only what the last step did not queue is queued: the step before
+	// read ahead nearly the same UIDs. Anything else — a scan that starts
+	// over after the cache was dropped, or names sorted as text going
+	// back and forth between runs of UIDs — is read ahead in full.
+	lo, hi := s.lo, s.hi
+	s.lo, s.hi = from, to
 	p.mu.Unlock()
 	for u := from; u <= to; u++ {
+		if u >= lo && u <= hi {
+			continue
+		}
 		select {
 		case p.jobs <- prefetchJob{mbox, u}:
 		default:
