@@ -1,7 +1,9 @@
 package fs
 
 import (
+	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -114,5 +116,65 @@ func TestPrefetchFollowsScans(t *testing.T) {
 	p.opened(7, 1031)
 	if q := queued(); len(q) != 2 || q[0] != 1029+prefetchAhead+1 {
 		t.Errorf("the resumed scan queued %v, want the two UIDs after %d", q, 1029+prefetchAhead)
+	}
+}
+
+func TestTextNext(t *testing.T) {
+	for _, c := range []struct{ x, top, want uint32 }{
+		{1, 10000, 10}, {1029, 10000, 103}, {103, 10000, 1030}, {1000, 10000, 10000},
+		{10000, 10000, 1001}, {1999, 10000, 2}, {9999, 9999, 0}, {5, 0, 0}, {7, 7, 0},
+	} {
+		if got := textNext(c.x, c.top); got != c.want {
+			t.Errorf("textNext(%d, %d) = %d, want %d", c.x, c.top, got, c.want)
+		}
+	}
+}
+
+// TestPrefetchFollowsNames: opened in the order of their names sorted as
+// text (rsync, cat *) or in UID order (tar, grep -r), nearly every message
+// was queued for reading ahead before it was opened; opened in no order,
+// nearly none was.
+func TestPrefetchFollowsNames(t *testing.T) {
+	const top = 3000
+	byName := make([]uint32, top)
+	for i := range byName {
+		byName[i] = uint32(i + 1)
+	}
+	slices.SortFunc(byName, func(a, b uint32) int {
+		return strings.Compare(store.DefaultMessageName(a), store.DefaultMessageName(b))
+	})
+	byUID := make([]uint32, top)
+	for i := range byUID {
+		byUID[i] = uint32(i + 1)
+	}
+	shuffled := slices.Clone(byUID)
+	rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+
+	// ahead returns the share of opens whose message was queued before,
+	// and how many messages were queued in all.
+	ahead := func(order []uint32) (float64, int) {
+		p := &prefetcher{jobs: make(chan prefetchJob, 1000), mboxs: map[uint64]*prefetchState{7: {top: top}}}
+		queued := map[uint32]bool{}
+		hits, jobs := 0, 0
+		for _, uid := range order {
+			if queued[uid] {
+				hits++
+			}
+			p.opened(7, uid)
+			for len(p.jobs) > 0 {
+				queued[(<-p.jobs).uid] = true
+				jobs++
+			}
+		}
+		return float64(hits) / float64(len(order)), jobs
+	}
+	if f, _ := ahead(byName); f < 0.98 {
+		t.Errorf("names sorted as text: %.0f%% read ahead, want 98%% or more", 100*f)
+	}
+	if f, jobs := ahead(byUID); f < 0.95 || jobs > top+prefetchAhead {
+		t.Errorf("UID order: %.0f%% read ahead with %d messages queued, want 95%% or more with each queued once", 100*f, jobs)
+	}
+	if _, jobs := ahead(shuffled); jobs > top/5 {
+		t.Errorf("no order: %d messages queued for %d opens, want a fifth at most", jobs, top)
 	}
 }

@@ -2,6 +2,7 @@ package fs
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -12,19 +13,23 @@ import (
 // Reading ahead. A backup, tar, grep -r or cat * opens a mailbox's
 // messages one after the other, each a small file the kernel asks for in
 // two round trips (OPEN, then READ) before it reads a byte from disk. When
-// the opens of a mailbox go forward in UID order — the order of its
-// listing, and nearly that of its sorted names — the mount asks the disk
-// for the next messages' files (inode and content) in the background, so
-// that by the time their READ arrives they are in memory. Only the page
-// cache of the message files is warmed: nothing is read for a caller, so
-// no right is involved.
+// the opens of a mailbox go forward in UID order (the order of its
+// listing: tar, grep -r, find) or in the order of their names sorted as
+// text (rsync, a shell's *: "1029.eml", "103.eml", "1030.eml"), the mount
+// asks the disk for the next messages' files (inode and content) in the
+// background, so that by the time their READ arrives they are in memory.
+// Only the page cache of the message files is warmed: nothing is read for
+// a caller, so no right is involved.
 
 const (
-	// prefetchAhead is how many UIDs past the one opened are read ahead.
+	// prefetchAhead is how many messages past the one opened are read
+	// ahead.
 	prefetchAhead = 32
-	// prefetchGap is how far forward an open may land from the previous
-	// one and still count as a scan (names sorted as text skip a few).
-	prefetchGap = 16
+	// prefetchGap is how far forward in UID order an open may land from
+	// the previous one and still count as a scan (expunged UIDs are
+	// skipped); prefetchTextGap is the same in the order of names.
+	prefetchGap     = 16
+	prefetchTextGap = 4
 	// prefetchWorkers read ahead at once: enough to keep a disk's queue
 	// busy, few enough not to crowd out the reads callers wait for.
 	prefetchWorkers = 2
@@ -48,8 +53,10 @@ type prefetchJob struct {
 
 // prefetchState is what is known of the scan of one mailbox.
 type prefetchState struct {
-	last   uint32 // the UID opened last
-	lo, hi uint32 // the UIDs the scan's last step queued
+	last   uint32   // the UID opened last
+	top    uint32   // the highest UID when last looked up: names go up to it
+	byName bool     // the scan follows names sorted as text
+	queued []uint32 // what the scan's last step queued
 }
 
 func newPrefetcher(st *store.Store, stop <-chan struct{}) *prefetcher {
@@ -61,7 +68,7 @@ func newPrefetcher(st *store.Store, stop <-chan struct{}) *prefetcher {
 }
 
 // opened notes that a message was opened and, when the mailbox is being
-// scanned forward, queues the messages after it. It never blocks: when the
+// scanned, queues the messages that come next. It never blocks: when the
 // queue is full, the rest is not read ahead.
 func (p *prefetcher) opened(mbox uint64, uid uint32) {
 	p.mu.Lock()
@@ -73,22 +80,51 @@ func (p *prefetcher) opened(mbox uint64, uid uint32) {
 		s = &prefetchState{}
 		p.mboxs[mbox] = s
 	}
-	scan := s.last != 0 && uid > s.last && uid-s.last <= prefetchGap
+	prev, top := s.last, s.top
 	s.last = uid
-	from, to := uid+1, uid+prefetchAhead
-	if !scan || to < uid {
-		p.mu.Unlock()
+	p.mu.Unlock()
+	if prev == 0 {
 		return
 	}
-	// Only what the last step did not queue is queued: the step before
-	// read ahead nearly the same UIDs. Anything else — a scan that starts
-	// over after the cache was dropped, or names sorted as text going
-	// back and forth between runs of UIDs — is read ahead in full.
-	lo, hi := s.lo, s.hi
-	s.lo, s.hi = from, to
+	if uid > top && p.st != nil {
+		// New messages, or the first step: how far the names go.
+		if info, err := p.st.MailboxByID(context.Background(), store.System(), mbox); err == nil && info.UIDNext > 0 {
+			top = info.UIDNext - 1
+		}
+	}
+	byUID := uid > prev && uid-prev <= prefetchGap
+	byName := followsByName(prev, uid, top)
+	if !byUID && !byName {
+		return // a jump: no scan to follow
+	}
+
+	p.mu.Lock()
+	s.top = max(s.top, top)
+	if byUID != byName {
+		// A step only one order explains settles which order the scan
+		// follows; steps both explain (1021 after 1020) keep it.
+		s.byName = byName
+	}
+	var next []uint32
+	if s.byName {
+		next = make([]uint32, 0, prefetchAhead)
+		for u := textNext(uid, top); u != 0 && len(next) < prefetchAhead; u = textNext(u, top) {
+			next = append(next, u)
+		}
+	} else {
+		next = make([]uint32, 0, prefetchAhead)
+		for u := uid + 1; u > uid && len(next) < prefetchAhead; u++ {
+			next = append(next, u)
+		}
+	}
+	// The step before read ahead nearly the same messages: only the new
+	// ones are queued. A scan that starts over (the next night's backup)
+	// shares nothing with the last step and is read ahead in full.
+	before := s.queued
+	s.queued = next
 	p.mu.Unlock()
-	for u := from; u <= to; u++ {
-		if u >= lo && u <= hi {
+	for _, u := range next {
+		if slices.Contains(before, u) {
 			continue
 		}
 		select {
@@ -97,6 +133,38 @@ func (p *prefetcher) opened(mbox uint64, uid uint32) {
 			return
 		}
 	}
+}
+
+// textNext returns the UID whose name comes after x's when the default
+// names of UIDs 1 to top ("<uid>.eml") are sorted as text, or 0 after the
+// last. The dot sorts before every digit, so this is the order of the
+// UIDs' decimal digits as words: 1, 10, 100, ..., 1029, 103, 1030.
+func textNext(x, top uint32) uint32 {
+	if uint64(x)*10 <= uint64(top) {
+		return x * 10
+	}
+	for x%10 == 9 || x >= top {
+		x /= 10
+		if x == 0 {
+			return 0
+		}
+	}
+	return x + 1
+}
+
+// followsByName reports whether uid's name comes a few names after prev's
+// when names are sorted as text.
+func followsByName(prev, uid, top uint32) bool {
+	u := prev
+	for range prefetchTextGap {
+		if u = textNext(u, top); u == 0 {
+			return false
+		}
+		if u == uid {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *prefetcher) work(stop <-chan struct{}) {
