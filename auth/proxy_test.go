@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -149,28 +148,10 @@ func TestProxyRealAccount(t *testing.T) {
 	}
 }
 
-// lockedBuffer collects a logger's output from several goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestProxyIdleConnection: the proxy closes a connection left idle, quietly,
 // and the passthrough client dials again for its next request.
 func TestProxyIdleConnection(t *testing.T) {
-	var logs lockedBuffer
+	var logs testenv.LogBuffer
 	pc := startProxyWith(t, "", "", func(p *ProxyServer) {
 		p.IdleTimeout = 50 * time.Millisecond
 		p.Log = slog.New(slog.NewTextHandler(&logs, nil))

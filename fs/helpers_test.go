@@ -1,14 +1,12 @@
 package fs
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,24 +26,6 @@ func needFUSE(t testing.TB) {
 	}
 }
 
-// logBuf collects the mount's log, shown when a test fails.
-type logBuf struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // fixture is a store with domain foo.com, users joe and bob (each with an
 // INBOX), and a mount of it.
 type fixture struct {
@@ -54,7 +34,7 @@ type fixture struct {
 	dir   string // the store
 	mnt   string // the mount point
 	m     *Mounted
-	log   *logBuf
+	log   *testenv.LogBuffer
 	opts  Options
 	ctx   context.Context
 	joe   store.Caller
@@ -65,7 +45,7 @@ type fixture struct {
 func newFixture(t *testing.T, opts Options) *fixture {
 	t.Helper()
 	needFUSE(t)
-	f := &fixture{t: t, dir: t.TempDir(), log: &logBuf{}, opts: opts, ctx: context.Background()}
+	f := &fixture{t: t, dir: t.TempDir(), log: &testenv.LogBuffer{}, opts: opts, ctx: context.Background()}
 	f.mnt = filepath.Join(t.TempDir(), "mnt")
 	st, err := store.Open(f.dir, store.Options{NoSync: true})
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"mstore/store"
+	"mstore/tools/testenv"
 )
 
 // testEnv is a real store in a temporary directory and a real server on
@@ -27,7 +28,7 @@ type testEnv struct {
 	srv  *Server
 	tcp  string // host:port
 	sock string // path of the UNIX socket
-	logs *logBuffer
+	logs *testenv.LogBuffer
 }
 
 type envConfig struct {
@@ -44,7 +45,7 @@ func newEnv(t testing.TB, cfgs ...envConfig) *testEnv {
 		cfg = cfgs[0]
 	}
 	dir := t.TempDir()
-	logs := &logBuffer{}
+	logs := &testenv.LogBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	sopts := store.Options{Logger: log}
 	if cfg.storeFn != nil {
@@ -358,22 +359,4 @@ func (c *client) data(msg []byte, accepted int) []string {
 		out[i] = c.reply()
 	}
 	return out
-}
-
-// logBuffer collects the server's log for a failing test.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }

@@ -11,12 +11,12 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"mstore/auth"
 	"mstore/store"
+	"mstore/tools/testenv"
 )
 
 // The store every test starts from: two domains; a global administrator,
@@ -39,7 +39,7 @@ type env struct {
 	srv  *Server
 	base string // "http://127.0.0.1:PORT"
 	tls  bool
-	logs *logBuffer
+	logs *testenv.LogBuffer
 }
 
 func newEnv(t *testing.T, opts Options) *env {
@@ -52,7 +52,7 @@ func newEnv(t *testing.T, opts Options) *env {
 	if opts.FailedLoginDelay == 0 {
 		opts.FailedLoginDelay = 20 * time.Millisecond
 	}
-	logs := &logBuffer{}
+	logs := &testenv.LogBuffer{}
 	srv := New(st, opts, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -297,22 +297,4 @@ func redirected(t *testing.T, what string, r response, prefix string) {
 	if r.StatusCode != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), prefix) {
 		t.Errorf("%s: %d to %q, want 303 to %s…\n%s", what, r.StatusCode, r.Header.Get("Location"), prefix, r.body)
 	}
-}
-
-// logBuffer collects the server's log for a failing test.
-type logBuffer struct {
-	mu sync.Mutex // protects b
-	b  strings.Builder
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -43,7 +43,7 @@ func TestBinaryServeAndVerbs(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer serve.Process.Kill()
-	serveLog := &syncBuffer{}
+	serveLog := &testenv.LogBuffer{}
 	ready := make(chan struct{})
 	readyC := ready
 	go func() {

@@ -10,11 +10,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"mstore/store"
+	"mstore/tools/testenv"
 )
 
 // result is what one run of the command line produced.
@@ -145,7 +145,7 @@ type server struct {
 	dir    string
 	cancel context.CancelFunc
 	done   chan int
-	stderr *syncBuffer
+	stderr *testenv.LogBuffer
 }
 
 // noDoors keeps a test's serve off the default ports, which another test
@@ -157,7 +157,7 @@ var noDoors = []string{"--imap", "", "--imaps", "", "--pop3", "", "--pop3s", "",
 func startServer(t *testing.T, dir string, extra ...string) *server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &server{dir: dir, cancel: cancel, done: make(chan int, 1), stderr: &syncBuffer{}}
+	s := &server{dir: dir, cancel: cancel, done: make(chan int, 1), stderr: &testenv.LogBuffer{}}
 	args := append(append([]string{"serve", "--store", dir}, noDoors...), extra...)
 	go func() { s.done <- runContext(ctx, args, strings.NewReader(""), &bytes.Buffer{}, s.stderr) }()
 	deadline := time.Now().Add(20 * time.Second)
@@ -198,23 +198,6 @@ func (s *server) stop(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(s.dir, "ipc", "control")); err == nil {
 		t.Error("control socket left behind")
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex // protects b
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

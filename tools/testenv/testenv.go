@@ -145,3 +145,22 @@ type remoteConn struct{ net.Conn }
 func (remoteConn) RemoteAddr() net.Addr {
 	return &net.TCPAddr{IP: net.IPv4(192, 0, 2, 7), Port: 40000}
 }
+
+// LogBuffer collects what a server under test logs from its goroutines,
+// for a test to search or to show when it fails.
+type LogBuffer struct {
+	mu sync.Mutex // protects b
+	b  strings.Builder
+}
+
+func (l *LogBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *LogBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
