@@ -105,14 +105,12 @@ func (p *prefetcher) opened(mbox uint64, uid uint32) {
 		// follows; steps both explain (1021 after 1020) keep it.
 		s.byName = byName
 	}
-	var next []uint32
+	next := make([]uint32, 0, prefetchAhead)
 	if s.byName {
-		next = make([]uint32, 0, prefetchAhead)
 		for u := textNext(uid, top); u != 0 && len(next) < prefetchAhead; u = textNext(u, top) {
 			next = append(next, u)
 		}
 	} else {
-		next = make([]uint32, 0, prefetchAhead)
 		for u := uid + 1; u > uid && len(next) < prefetchAhead; u++ {
 			next = append(next, u)
 		}
