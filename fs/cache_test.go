@@ -69,7 +69,7 @@ func TestPrefetchFollowsScans(t *testing.T) {
 		for {
 			select {
 			case j := <-p.jobs:
-				out = append(out, j.uid)
+				out = append(out, j.uids...)
 			default:
 				return out
 			}
@@ -162,8 +162,10 @@ func TestPrefetchFollowsNames(t *testing.T) {
 			}
 			p.opened(7, uid)
 			for len(p.jobs) > 0 {
-				queued[(<-p.jobs).uid] = true
-				jobs++
+				for _, u := range (<-p.jobs).uids {
+					queued[u] = true
+					jobs++
+				}
 			}
 		}
 		return float64(hits) / float64(len(order)), jobs

@@ -5,8 +5,6 @@ import (
 	"slices"
 	"sync"
 
-	"golang.org/x/sys/unix"
-
 	"mstore/store"
 )
 
@@ -46,9 +44,10 @@ type prefetcher struct {
 	mboxs map[uint64]*prefetchState
 }
 
+// prefetchJob is the messages one step of a scan reads ahead.
 type prefetchJob struct {
 	mbox uint64
-	uid  uint32
+	uids []uint32
 }
 
 // prefetchState is what is known of the scan of one mailbox.
@@ -121,15 +120,18 @@ func (p *prefetcher) opened(mbox uint64, uid uint32) {
 	before := s.queued
 	s.queued = next
 	p.mu.Unlock()
+	var uids []uint32
 	for _, u := range next {
-		if slices.Contains(before, u) {
-			continue
+		if !slices.Contains(before, u) {
+			uids = append(uids, u)
 		}
-		select {
-		case p.jobs <- prefetchJob{mbox, u}:
-		default:
-			return
-		}
+	}
+	if len(uids) == 0 {
+		return
+	}
+	select {
+	case p.jobs <- prefetchJob{mbox, uids}:
+	default:
 	}
 }
 
@@ -166,21 +168,12 @@ func followsByName(prev, uid, top uint32) bool {
 }
 
 func (p *prefetcher) work(stop <-chan struct{}) {
-	ctx := context.Background()
 	for {
 		select {
 		case <-stop:
 			return
 		case j := <-p.jobs:
-			// A UID no message holds is simply not found.
-			b, err := p.st.OpenMessage(ctx, store.System(), j.mbox, j.uid)
-			if err != nil {
-				continue
-			}
-			if f, ok := b.(interface{ Fd() uintptr }); ok {
-				unix.Fadvise(int(f.Fd()), 0, prefetchBytes, unix.FADV_WILLNEED)
-			}
-			b.Close()
+			p.st.WillNeed(j.mbox, j.uids, prefetchBytes)
 		}
 	}
 }

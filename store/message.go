@@ -6,6 +6,8 @@ import (
 	"io"
 	"slices"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Message is one message as a caller sees it: \Seen is the caller's own in
@@ -690,4 +692,34 @@ func (s *Store) BlobPath(mbox uint64, uid uint32) string {
 		return ""
 	}
 	return s.blobs.Path(part, mbox, uid)
+}
+
+// WillNeed asks the kernel to read the first n bytes of these messages'
+// files into its cache in the background, as a reader of the mount that
+// goes through a mailbox in order will soon want them. It checks no
+// rights and gives no caller anything; messages not there (expunged, or
+// UIDs never used) are skipped. One database read serves the whole list.
+func (s *Store) WillNeed(mbox uint64, uids []uint32, n int64) {
+	var part string
+	s.meta.View(func(tx metaTx) error {
+		if mb, err := getMailbox(tx, mbox); err == nil {
+			part = mb.Partition
+		}
+		return nil
+	})
+	if part == "" {
+		return
+	}
+	for _, uid := range uids {
+		path := s.blobs.Path(part, mbox, uid)
+		if path == "" {
+			return // the backend keeps no files
+		}
+		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			continue
+		}
+		unix.Fadvise(fd, 0, n, unix.FADV_WILLNEED)
+		unix.Close(fd)
+	}
 }
