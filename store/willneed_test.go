@@ -75,11 +75,13 @@ func TestWillNeed(t *testing.T) {
 	if in, _ := resident(t, s.BlobPath(mbox, uids[0])); in != 0 {
 		t.Fatalf("the page cache kept %d pages after FADV_DONTNEED", in)
 	}
-	s.WillNeed(mbox, []uint32{uids[0], 999, uids[2]}, 1<<20)
 	wantIn := func(uid uint32) {
 		t.Helper()
 		path := s.BlobPath(mbox, uid)
 		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			// Asked again each time: another test may drop the whole
+			// page cache meanwhile (the mount's tests do).
+			s.WillNeed(mbox, []uint32{uids[0], 999, uids[2]}, 1<<20)
 			in, all := resident(t, path)
 			if in == all {
 				return
