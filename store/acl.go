@@ -62,15 +62,8 @@ func (s *Store) changeACL(c Caller, n MailboxName, change func(ACL) (ACL, error)
 	}
 	n.Name = name
 	return s.write(func(w *wtx) error {
-		id, ok := mailboxIDByName(w.tx, n)
-		if !ok {
-			return errorf(KindNotFound, "mailbox %s does not exist", n)
-		}
-		mb, err := w.mailbox(id)
+		mb, err := w.mailboxNamed(c, n, RightAdmin, "change the ACL")
 		if err != nil {
-			return err
-		}
-		if err := need(c, mb, RightAdmin, "change the ACL"); err != nil {
 			return err
 		}
 		acl, err := change(mb.ACL)

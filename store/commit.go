@@ -223,6 +223,23 @@ func (w *wtx) mailbox(id uint64) (*mailboxRec, error) {
 	return mb, nil
 }
 
+// mailboxNamed returns a mailbox by name for a change that needs right
+// (what says which change, for the error).
+func (w *wtx) mailboxNamed(c Caller, n MailboxName, right Rights, what string) (*mailboxRec, error) {
+	id, ok := mailboxIDByName(w.tx, n)
+	if !ok {
+		return nil, errorf(KindNotFound, "mailbox %s does not exist", n)
+	}
+	mb, err := w.mailbox(id)
+	if err != nil {
+		return nil, err
+	}
+	if err := need(c, mb, right, what); err != nil {
+		return nil, err
+	}
+	return mb, nil
+}
+
 func (w *wtx) markMailbox(mb *mailboxRec) {
 	w.mailboxes[mb.ID] = mb
 	w.dirtyMbox[mb.ID] = true

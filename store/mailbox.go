@@ -450,15 +450,8 @@ func renameSubscriptions(tx metaTx, from, to MailboxName, onlyThis bool) error {
 // the owner's implicit rights).
 func (s *Store) SetSpecialUse(ctx context.Context, c Caller, n MailboxName, use SpecialUse) error {
 	return s.write(func(w *wtx) error {
-		id, ok := mailboxIDByName(w.tx, n)
-		if !ok {
-			return errorf(KindNotFound, "mailbox %s does not exist", n)
-		}
-		mb, err := w.mailbox(id)
+		mb, err := w.mailboxNamed(c, n, RightAdmin, "set special-use attributes")
 		if err != nil {
-			return err
-		}
-		if err := need(c, mb, RightAdmin, "set special-use attributes"); err != nil {
 			return err
 		}
 		mb.SpecialUse = use

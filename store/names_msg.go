@@ -121,22 +121,11 @@ func (s *Store) RenameMessage(ctx context.Context, c Caller, mbox uint64, uid ui
 	var part string
 	err = s.write(func(w *wtx) error {
 		replaced = 0
-		mb, err := w.mailbox(mbox)
+		mb, rec, err := w.messageFor(c, mbox, uid, RightInsert, "rename messages")
 		if err != nil {
-			return err
-		}
-		if err := need(c, mb, RightInsert, "rename messages"); err != nil {
 			return err
 		}
 		part = mb.Partition
-		v := w.tx.Get(bMessages, msgKey(mbox, uid))
-		if v == nil {
-			return errorf(KindExpunged, "message %d of %s does not exist", uid, mb.name())
-		}
-		rec, err := decodeMsg(v)
-		if err != nil {
-			return internalErr(err, "decode message")
-		}
 		old := rec.shownName(uid)
 		res = Result{MailboxID: mbox, UIDValidity: mb.UIDValidity, UID: uid}
 		if old == name {
@@ -231,22 +220,11 @@ func (s *Store) moveNamed(ctx context.Context, c Caller, mbox uint64, uid uint32
 func (s *Store) SetInternalDate(ctx context.Context, c Caller, mbox uint64, uid uint32, date time.Time) error {
 	var part string
 	err := s.write(func(w *wtx) error {
-		mb, err := w.mailbox(mbox)
+		mb, rec, err := w.messageFor(c, mbox, uid, RightWrite, "change internal dates")
 		if err != nil {
-			return err
-		}
-		if err := need(c, mb, RightWrite, "change internal dates"); err != nil {
 			return err
 		}
 		part = mb.Partition
-		v := w.tx.Get(bMessages, msgKey(mbox, uid))
-		if v == nil {
-			return errorf(KindExpunged, "message %d of %s does not exist", uid, mb.name())
-		}
-		rec, err := decodeMsg(v)
-		if err != nil {
-			return internalErr(err, "decode message")
-		}
 		rec.Date = date.UnixNano()
 		_, rec.Zone = zoneOf(date)
 		mb.HighestModSeq++
@@ -265,4 +243,25 @@ func (s *Store) SetInternalDate(ctx context.Context, c Caller, mbox uint64, uid 
 		os.Chtimes(p, date, date)
 	}
 	return nil
+}
+
+// messageFor returns a message's mailbox and record for a change that
+// needs right (what says which change, for the error).
+func (w *wtx) messageFor(c Caller, mbox uint64, uid uint32, right Rights, what string) (*mailboxRec, msgRec, error) {
+	mb, err := w.mailbox(mbox)
+	if err != nil {
+		return nil, msgRec{}, err
+	}
+	if err := need(c, mb, right, what); err != nil {
+		return nil, msgRec{}, err
+	}
+	v := w.tx.Get(bMessages, msgKey(mbox, uid))
+	if v == nil {
+		return nil, msgRec{}, errorf(KindExpunged, "message %d of %s does not exist", uid, mb.name())
+	}
+	rec, err := decodeMsg(v)
+	if err != nil {
+		return nil, msgRec{}, internalErr(err, "decode message")
+	}
+	return mb, rec, nil
 }
