@@ -681,6 +681,16 @@ func (s *Store) copyMessages(ctx context.Context, c Caller, src uint64, uids []u
 // no files. It checks no rights: call it only for a message the caller
 // has already opened through OpenMessage or Message.
 func (s *Store) BlobPath(mbox uint64, uid uint32) string {
+	part := s.partitionOf(mbox)
+	if part == "" {
+		return ""
+	}
+	return s.blobs.Path(part, mbox, uid)
+}
+
+// partitionOf returns the partition that holds a mailbox's messages, or ""
+// when there is no such mailbox.
+func (s *Store) partitionOf(mbox uint64) string {
 	var part string
 	s.meta.View(func(tx metaTx) error {
 		if mb, err := getMailbox(tx, mbox); err == nil {
@@ -688,10 +698,7 @@ func (s *Store) BlobPath(mbox uint64, uid uint32) string {
 		}
 		return nil
 	})
-	if part == "" {
-		return ""
-	}
-	return s.blobs.Path(part, mbox, uid)
+	return part
 }
 
 // WillNeed asks the kernel to read the first n bytes of these messages'
@@ -700,13 +707,7 @@ func (s *Store) BlobPath(mbox uint64, uid uint32) string {
 // rights and gives no caller anything; messages not there (expunged, or
 // UIDs never used) are skipped. One database read serves the whole list.
 func (s *Store) WillNeed(mbox uint64, uids []uint32, n int64) {
-	var part string
-	s.meta.View(func(tx metaTx) error {
-		if mb, err := getMailbox(tx, mbox); err == nil {
-			part = mb.Partition
-		}
-		return nil
-	})
+	part := s.partitionOf(mbox)
 	if part == "" {
 		return
 	}
