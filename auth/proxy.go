@@ -74,9 +74,10 @@ type proxyResponse struct {
 	Error string `json:"error,omitempty"`
 }
 
-// Serve answers on a UNIX socket at path (mode 0600, given to uid and gid
-// where they are ≥ 0) until Close.
-func (p *ProxyServer) Serve(path string, uid, gid int) error {
+// Listen makes the proxy's UNIX socket at path (mode 0600, given to uid
+// and gid where they are ≥ 0): a client may connect once it returns, and
+// is answered when Serve runs.
+func (p *ProxyServer) Listen(path string, uid, gid int) error {
 	if !cryptAvailable {
 		return errors.New("auth proxy: built without libcrypt (cgo)")
 	}
@@ -98,6 +99,17 @@ func (p *ProxyServer) Serve(path string, uid, gid int) error {
 	p.mu.Lock()
 	p.l = l
 	p.mu.Unlock()
+	return nil
+}
+
+// Serve answers on the socket Listen made until Close.
+func (p *ProxyServer) Serve() error {
+	p.mu.Lock()
+	l := p.l
+	p.mu.Unlock()
+	if l == nil {
+		return errors.New("auth proxy: Serve before Listen")
+	}
 	for {
 		c, err := l.Accept()
 		if err != nil {

@@ -31,14 +31,11 @@ func startProxyWith(t *testing.T, passwd, shadow string, set func(*ProxyServer))
 	sock := filepath.Join(dir, "authproxy")
 	p := &ProxyServer{Shadow: sh, Passwd: pw, AllowUID: os.Getuid(), FailDelay: time.Millisecond}
 	set(p)
-	go p.Serve(sock, -1, -1)
-	t.Cleanup(func() { p.Close() })
-	for i := 0; i < 100; i++ {
-		if _, err := os.Stat(sock); err == nil {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
+	if err := p.Listen(sock, -1, -1); err != nil {
+		t.Fatal(err)
 	}
+	go p.Serve()
+	t.Cleanup(func() { p.Close() })
 	return ProxyClient{Socket: sock}
 }
 
@@ -131,14 +128,11 @@ func TestProxyRealAccount(t *testing.T) {
 	}
 	sock := filepath.Join(t.TempDir(), "authproxy")
 	p := &ProxyServer{AllowUID: -1, FailDelay: time.Millisecond}
-	go p.Serve(sock, -1, -1)
-	defer p.Close()
-	for i := 0; i < 100; i++ {
-		if _, err := os.Stat(sock); err == nil {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
+	if err := p.Listen(sock, -1, -1); err != nil {
+		t.Fatal(err)
 	}
+	go p.Serve()
+	defer p.Close()
 	pc := ProxyClient{Socket: sock}
 	if ok, err := pc.CheckSystemPassword(context.Background(), name, "real-secret"); !ok || err != nil {
 		t.Errorf("right password: %v %v", ok, err)

@@ -142,14 +142,11 @@ func TestLentPassthrough(t *testing.T) {
 	needFUSE(t)
 	sock := filepath.Join(t.TempDir(), "authproxy")
 	p := &auth.ProxyServer{AllowUID: -1, NoPasswords: true}
-	go p.Serve(sock, -1, -1)
-	t.Cleanup(func() { p.Close() })
-	for i := 0; i < 100; i++ {
-		if _, err := os.Stat(sock); err == nil {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
+	if err := p.Listen(sock, -1, -1); err != nil {
+		t.Fatal(err)
 	}
+	go p.Serve()
+	t.Cleanup(func() { p.Close() })
 	b := &countingBacking{Backing: &auth.Backing{Socket: sock}}
 	defer b.Shut()
 	f := newFixture(t, Options{Backing: b})

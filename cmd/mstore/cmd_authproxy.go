@@ -45,7 +45,10 @@ func (c *AuthProxyCmd) Run(env *Env) error {
 	}()
 	// The socket belongs to the server's account, so it can reach it once
 	// it is no longer root.
-	return p.Serve(c.Socket, c.AllowUID, c.SocketGID)
+	if err := p.Listen(c.Socket, c.AllowUID, c.SocketGID); err != nil {
+		return err
+	}
+	return p.Serve()
 }
 
 // spawnAuthProxy is false in the command's own tests, whose binary is not
