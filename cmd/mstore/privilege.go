@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"syscall"
 
@@ -82,7 +83,7 @@ func (a *account) canReach(dir string) error {
 		switch {
 		case int(st.Uid) == a.uid:
 			bit = 0o100
-		case a.inGroup(int(st.Gid)):
+		case int(st.Gid) == a.gid || slices.Contains(a.groups, int(st.Gid)):
 			bit = 0o010
 		default:
 			bit = 0o001
@@ -94,18 +95,6 @@ func (a *account) canReach(dir string) error {
 			return nil
 		}
 	}
-}
-
-func (a *account) inGroup(gid int) bool {
-	if gid == a.gid {
-		return true
-	}
-	for _, g := range a.groups {
-		if g == gid {
-			return true
-		}
-	}
-	return false
 }
 
 // drop gives up root for good, in every thread of the process: the
