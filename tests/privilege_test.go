@@ -22,12 +22,7 @@ import (
 // mount still comes down when serve stops.
 func TestServeGivesUpRoot(t *testing.T) {
 	testenv.Root(t, "giving root up")
-	u, err := user.Lookup(runUser)
-	if err != nil {
-		t.Fatal(err)
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
+	uid, gid := runAccount(t)
 
 	// An admin command as root, before any server: the store it makes
 	// is already the account's.
@@ -39,13 +34,13 @@ func TestServeGivesUpRoot(t *testing.T) {
 
 	s, mnt := mountServerIn(t, dir)
 	pid := s.cmd.Process.Pid
-	if got := procIDs(t, pid, "Uid:"); got != strings.Repeat(u.Uid+" ", 4) {
-		t.Errorf("serve's uids %q, want %s four times", got, u.Uid)
+	if got := procIDs(t, pid, "Uid:"); got != strings.Repeat(strconv.Itoa(uid)+" ", 4) {
+		t.Errorf("serve's uids %q, want %d four times", got, uid)
 	}
-	if got := procIDs(t, pid, "Gid:"); got != strings.Repeat(u.Gid+" ", 4) {
-		t.Errorf("serve's gids %q, want %s four times", got, u.Gid)
+	if got := procIDs(t, pid, "Gid:"); got != strings.Repeat(strconv.Itoa(gid)+" ", 4) {
+		t.Errorf("serve's gids %q, want %d four times", got, gid)
 	}
-	if !strings.Contains(s.log(), "mstore: running as "+runUser+" (uid "+u.Uid+")") {
+	if !strings.Contains(s.log(), "mstore: running as "+runUser+" (uid "+strconv.Itoa(uid)+")") {
 		t.Errorf("serve does not say who it runs as:\n%s", s.log())
 	}
 	proxy := childOf(t, pid)
@@ -96,12 +91,7 @@ func TestServeGivesUpRoot(t *testing.T) {
 // account when serve first starts on it.
 func TestServeAdoptsARootStore(t *testing.T) {
 	testenv.Root(t, "giving root up")
-	u, err := user.Lookup(runUser)
-	if err != nil {
-		t.Fatal(err)
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
+	uid, gid := runAccount(t)
 	dir := t.TempDir()
 	s := startServerIn(t, dir, "", "--user", "")
 	s.warnOK = "serving as root"
@@ -212,4 +202,16 @@ func TestServeRefusesAStoreOutOfReach(t *testing.T) {
 	if !strings.Contains(string(out), "out of reach of server.user "+runUser) || !strings.Contains(string(out), private+" has mode 0700") {
 		t.Errorf("message: %s", out)
 	}
+}
+
+// runAccount returns the uid and gid of the account serve runs as.
+func runAccount(t *testing.T) (uid, gid int) {
+	t.Helper()
+	u, err := user.Lookup(runUser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid, _ = strconv.Atoi(u.Uid)
+	gid, _ = strconv.Atoi(u.Gid)
+	return uid, gid
 }
