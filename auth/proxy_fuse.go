@@ -119,8 +119,8 @@ func (p *ProxyServer) closeFUSE() {
 	}
 }
 
-// msgConn reads request lines together with the descriptors sent with
-// them, and writes lines that may carry descriptors.
+// msgConn reads lines together with the descriptors sent with them (the
+// proxy its requests, Backing the answers).
 type msgConn struct {
 	c   *net.UnixConn
 	buf []byte // read past the last line

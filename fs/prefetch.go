@@ -9,13 +9,13 @@ import (
 )
 
 // Reading ahead. A backup, tar, grep -r or cat * opens a mailbox's
-// messages one after the other, each a small file the kernel asks for in
-// two round trips (OPEN, then READ) before it reads a byte from disk. When
+// messages one after the other, each a small file whose OPEN reads it
+// from disk (fillCache) while the reader waits. When
 // the opens of a mailbox go forward in UID order (the order of its
 // listing: tar, grep -r, find) or in the order of their names sorted as
 // text (rsync, a shell's *: "1029.eml", "103.eml", "1030.eml"), the mount
 // asks the disk for the next messages' files (inode and content) in the
-// background, so that by the time their READ arrives they are in memory.
+// background, so that by the time they are opened they are in memory.
 // Only the page cache of the message files is warmed: nothing is read for
 // a caller, so no right is involved.
 
