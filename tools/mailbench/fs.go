@@ -72,6 +72,9 @@ func parseFSFlags(args []string, stderr io.Writer) (*fsOptions, error) {
 	return o, nil
 }
 
+// timed is one side of a task: it does the work once and times it.
+type timed = func() (time.Duration, *Latency, error)
+
 // A task whose first run through the mount takes less than shortTask runs
 // at least shortTaskRounds times a side.
 const (
@@ -173,20 +176,29 @@ func runFS(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rep := &fsReport{Mode: "fs", Command: commandLine("fs", args), Store: storeDir, Load: loadAverage()}
 	mboxPath := func(s *fsSet) string { return filepath.Join(mnt, "bench.example/users/bench", s.name) }
 	small, listing, large := sets[0], sets[1], sets[2]
-	task := func(name string, cold bool, mount, direct, loop func() (time.Duration, *Latency, error)) error {
+	// task times one row: sides are the work through the mount, on the
+	// store's files, and through the loopback (nil without one).
+	task := func(name string, cold bool, sides [3]timed) error {
 		fmt.Fprintf(stderr, "mailbench fs: %s\n", name)
-		var t fsTask
-		t.Name = name
+		// Warm rows follow their cold row; each side runs once first so
+		// that all start from the same warm cache.
+		if !cold {
+			for _, f := range sides {
+				if f != nil {
+					f()
+				}
+			}
+		}
 		// The sides take turns, round after round, so that a slower
 		// spell of the machine does not fall on one side only.
 		type run struct {
 			d   time.Duration
 			lat *Latency
 		}
-		runs := make([][]run, 3)
+		var runs [3][]run
 		rounds := o.rounds
 		for r := 0; r < rounds; r++ {
-			for i, f := range []func() (time.Duration, *Latency, error){mount, direct, loop} {
+			for i, f := range sides {
 				if f == nil {
 					continue
 				}
@@ -215,6 +227,7 @@ func runFS(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			sort.Slice(rs, func(a, b int) bool { return rs[a].d < rs[b].d })
 			return rs[len(rs)/2]
 		}
+		t := fsTask{Name: name}
 		m := median(runs[0])
 		t.Mount, t.Latency = m.d.Seconds(), m.lat
 		t.Direct = median(runs[1]).d.Seconds()
@@ -228,60 +241,47 @@ func runFS(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		rep.Tasks = append(rep.Tasks, t)
 		return nil
 	}
-	readAll := func(dir string, s *fsSet) func() (time.Duration, *Latency, error) {
-		return func() (time.Duration, *Latency, error) { return readFiles(dir, s.count) }
+	// Each task is work done in a directory, the same on every side.
+	read := func(s *fsSet) func(string) timed {
+		return func(dir string) timed {
+			return func() (time.Duration, *Latency, error) { return readFiles(dir, s.count) }
+		}
 	}
-	cmd := func(name string, args ...string) func() (time.Duration, *Latency, error) {
-		return func() (time.Duration, *Latency, error) { return timeCommand(name, args...) }
+	ls := func(dir string) timed {
+		return func() (time.Duration, *Latency, error) { return timeCommand("ls", "-l", dir) }
 	}
 	copyDir := filepath.Join(dir, "copy")
-	rsync := func(src string) func() (time.Duration, *Latency, error) {
+	rsync := func(src string) timed {
 		return func() (time.Duration, *Latency, error) {
 			os.RemoveAll(copyDir)
 			defer os.RemoveAll(copyDir)
 			return timeCommand("rsync", "-a", src+"/", copyDir+"/")
 		}
 	}
-	// on runs a task's work on the store's files seen through the
-	// loopback, or is nil without one.
-	on := func(work func(string) func() (time.Duration, *Latency, error), files string) func() (time.Duration, *Latency, error) {
-		if viaLoopback == nil {
-			return nil
-		}
-		return work(viaLoopback(files))
-	}
-	readOf := func(s *fsSet) func(string) func() (time.Duration, *Latency, error) {
-		return func(dir string) func() (time.Duration, *Latency, error) { return readAll(dir, s) }
-	}
-	ls := func(dir string) func() (time.Duration, *Latency, error) { return cmd("ls", "-l", dir) }
 	steps := []struct {
-		name                string
-		cold                bool
-		mount, direct, loop func() (time.Duration, *Latency, error)
+		name string
+		cold bool
+		set  *fsSet
+		work func(dir string) timed
 	}{
-		{fmt.Sprintf("read %d messages of %d B, cold", small.count, small.size), true, readAll(mboxPath(small), small), readAll(small.files, small), on(readOf(small), small.files)},
-		{fmt.Sprintf("read %d messages of %d B, warm", small.count, small.size), false, readAll(mboxPath(small), small), readAll(small.files, small), on(readOf(small), small.files)},
-		{fmt.Sprintf("ls -l of %d messages, cold", listing.count), true, ls(mboxPath(listing)), ls(listing.files), on(ls, listing.files)},
-		{fmt.Sprintf("ls -l of %d messages, warm", listing.count), false, ls(mboxPath(listing)), ls(listing.files), on(ls, listing.files)},
-		{fmt.Sprintf("read %d messages of %d MiB, cold", large.count, large.size>>20), true, readAll(mboxPath(large), large), readAll(large.files, large), on(readOf(large), large.files)},
-		{fmt.Sprintf("read %d messages of %d MiB, warm", large.count, large.size>>20), false, readAll(mboxPath(large), large), readAll(large.files, large), on(readOf(large), large.files)},
-		{fmt.Sprintf("rsync -a of %d messages, cold", small.count), true, rsync(mboxPath(small)), rsync(small.files), on(rsync, small.files)},
-		{fmt.Sprintf("rsync -a of %d messages, warm", small.count), false, rsync(mboxPath(small)), rsync(small.files), on(rsync, small.files)},
+		{fmt.Sprintf("read %d messages of %d B, cold", small.count, small.size), true, small, read(small)},
+		{fmt.Sprintf("read %d messages of %d B, warm", small.count, small.size), false, small, read(small)},
+		{fmt.Sprintf("ls -l of %d messages, cold", listing.count), true, listing, ls},
+		{fmt.Sprintf("ls -l of %d messages, warm", listing.count), false, listing, ls},
+		{fmt.Sprintf("read %d messages of %d MiB, cold", large.count, large.size>>20), true, large, read(large)},
+		{fmt.Sprintf("read %d messages of %d MiB, warm", large.count, large.size>>20), false, large, read(large)},
+		{fmt.Sprintf("rsync -a of %d messages, cold", small.count), true, small, rsync},
+		{fmt.Sprintf("rsync -a of %d messages, warm", small.count), false, small, rsync},
 	}
 	for _, s := range steps {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		// Warm rows follow their cold row; run the work once more first so
-		// that both sides start from the same warm cache.
-		if !s.cold {
-			s.mount()
-			s.direct()
-			if s.loop != nil {
-				s.loop()
-			}
+		sides := [3]timed{s.work(mboxPath(s.set)), s.work(s.set.files)}
+		if viaLoopback != nil {
+			sides[2] = s.work(viaLoopback(s.set.files))
 		}
-		if err := task(s.name, s.cold, s.mount, s.direct, s.loop); err != nil {
+		if err := task(s.name, s.cold, sides); err != nil {
 			return err
 		}
 	}
