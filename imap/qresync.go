@@ -82,21 +82,14 @@ func (s *session) selectQResync(q *wire.QResyncParams, uidValidity uint32) error
 	}
 	// Flag changes come as FETCH responses with UID and MODSEQ; a message
 	// appended since the modseq is one of them, as in a UID FETCH of the
-	// known UIDs with (FLAGS) (CHANGEDSINCE modseq).
-	var flags []imap.Flag
+	// known UIDs with (FLAGS) (CHANGEDSINCE modseq). QRESYNC turned
+	// CONDSTORE on, so sendFlags tells MODSEQ.
 	return s.eachMessage(uids, false, func(m *store.Message, _ *store.Structure) error {
 		seq := sel.seqOf(m.UID)
 		if m.ModSeq <= q.ModSeq || seq == 0 {
 			return nil
 		}
-		flags = flags[:0]
-		for _, f := range m.Flags {
-			flags = append(flags, imap.Flag(f))
-		}
-		s.enc.Atom("*").SP().Number(seq).SP().Atom("FETCH").SP().BeginList()
-		s.enc.Atom("UID").SP().Number(m.UID).SP().Atom("FLAGS").SP().Flags(flags)
-		s.enc.SP().Atom("MODSEQ").SP().BeginList().Number64(m.ModSeq).EndList()
-		s.enc.EndList().CRLF()
+		s.sendFlags(seq, m)
 		return s.enc.Err()
 	})
 }

@@ -217,15 +217,22 @@ func (s *session) sendFlagChanges() {
 			return false
 		}
 		if uids[i] == m.UID {
-			s.enc.Atom("*").SP().Number(sel.seqOf(m.UID)).SP().Atom("FETCH").SP().BeginList()
-			s.enc.Atom("UID").SP().Number(m.UID).SP().Atom("FLAGS").SP().Flags(toFlags(m.Flags))
-			if s.condstore {
-				s.enc.SP().Atom("MODSEQ").SP().BeginList().Number64(m.ModSeq).EndList()
-			}
-			s.enc.EndList().CRLF()
+			s.sendFlags(sel.seqOf(m.UID), &m)
 		}
 		return true
 	})
+}
+
+// sendFlags tells a message's flags as "* seq FETCH (UID FLAGS [MODSEQ])",
+// MODSEQ when CONDSTORE is on: how flags others changed reach the client,
+// and how SELECT with QRESYNC tells what changed while it was away.
+func (s *session) sendFlags(seq uint32, m *store.Message) {
+	s.enc.Atom("*").SP().Number(seq).SP().Atom("FETCH").SP().BeginList()
+	s.enc.Atom("UID").SP().Number(m.UID).SP().Atom("FLAGS").SP().Flags(toFlags(m.Flags))
+	if s.condstore {
+		s.enc.SP().Atom("MODSEQ").SP().BeginList().Number64(m.ModSeq).EndList()
+	}
+	s.enc.EndList().CRLF()
 }
 
 // resync compares the view with the store after a reconstruct: what left
