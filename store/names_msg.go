@@ -146,7 +146,7 @@ func (s *Store) RenameMessage(ctx context.Context, c Caller, mbox uint64, uid ui
 			if err := removeMessage(w, mb, other, &orec); err != nil {
 				return err
 			}
-			if err := deleteSeenOf(w.tx, mbox, []uint32{other}); err != nil {
+			if err := expunged(w, mb, []uint32{other}); err != nil {
 				return err
 			}
 			replaced = other
@@ -161,11 +161,8 @@ func (s *Store) RenameMessage(ctx context.Context, c Caller, mbox uint64, uid ui
 		if name == DefaultMessageName(uid) {
 			rec.Name = ""
 		}
-		mb.HighestModSeq++ // the rename's, and the replaced message's expunge
-		if replaced != 0 {
-			if err := putTombstone(w.tx, mb, replaced); err != nil {
-				return err
-			}
+		if replaced == 0 {
+			mb.HighestModSeq++ // else the replaced message's expunge raised it, for both
 		}
 		rec.ModSeq = mb.HighestModSeq
 		if err := w.tx.Put(bMessages, msgKey(mbox, uid), rec.encode()); err != nil {

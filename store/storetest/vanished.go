@@ -78,6 +78,15 @@ func Vanished(t *testing.T, open Opener) {
 	_, err = s.RenameMessage(ctx, f.joe, id, 1, f.joeInbox, "8.eml", true)
 	must(t, err)
 	vanished(f.joe, id, m4, nil, store.UIDRange{First: 8, Last: 8})
+	// One new modseq, for the expunge and the renamed message alike.
+	m5 := highest(f.joeInbox)
+	if m5 != m4+1 {
+		t.Errorf("HIGHESTMODSEQ %d after a replacing rename, want %d", m5, m4+1)
+	}
+	if m, err := s.Message(ctx, f.joe, id, 1); err != nil || m.ModSeq != m5 {
+		t.Errorf("renamed message %+v, %v; want modseq %d", m, err, m5)
+	}
+	vanished(f.joe, id, m5, nil)
 
 	// Within a UID set: ranges in any order, ends either way round.
 	all := []store.UIDRange{{First: 2, Last: 3}, {First: 5, Last: 8}}
