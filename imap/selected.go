@@ -2,7 +2,6 @@ package imap
 
 import (
 	"slices"
-	"sort"
 
 	"github.com/emersion/go-imap/v2"
 
@@ -152,30 +151,24 @@ func (s *session) sendUpdates(allowExpunge bool) {
 // UIDs the view does not hold are not told: the client never knew them.
 func (s *session) sendExpunges(uids []uint32) {
 	sel := s.sel
-	if s.qresync {
-		known := make([]uint32, 0, len(uids))
-		for _, u := range uids {
-			if sel.seqOf(u) != 0 {
-				known = append(known, u)
-			}
-			delete(sel.changed, u)
+	known := make([]uint32, 0, len(uids))
+	for _, u := range uids {
+		if sel.seqOf(u) != 0 {
+			known = append(known, u)
 		}
-		slices.Sort(known)
-		if known = slices.Compact(known); len(known) > 0 {
+		delete(sel.changed, u)
+	}
+	slices.Sort(known)
+	known = slices.Compact(known)
+	if s.qresync {
+		if len(known) > 0 {
 			s.enc.Atom("* VANISHED ").Atom(numSetString(known)).CRLF()
 		}
 	} else {
-		seqs := make([]uint32, 0, len(uids))
-		for _, u := range uids {
-			if q := sel.seqOf(u); q != 0 {
-				seqs = append(seqs, q)
-			}
-			delete(sel.changed, u)
-		}
-		sort.Slice(seqs, func(i, j int) bool { return seqs[i] > seqs[j] })
-		seqs = slices.Compact(seqs)
-		for _, q := range seqs {
-			s.enc.Atom("*").SP().Number(q).SP().Atom("EXPUNGE").CRLF()
+		// The view is in UID order, so the highest UID has the highest
+		// sequence number.
+		for _, u := range slices.Backward(known) {
+			s.enc.Atom("*").SP().Number(sel.seqOf(u)).SP().Atom("EXPUNGE").CRLF()
 		}
 	}
 	keep := sel.uids[:0]
