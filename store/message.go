@@ -422,9 +422,10 @@ func (s *Store) Expunge(ctx context.Context, c Caller, mbox uint64, uids []uint3
 	return gone, nil
 }
 
-// expunged ends an expunge once removeMessage has taken out each of uids:
-// their private \Seen goes, the mailbox's HIGHESTMODSEQ rises once, and
-// each leaves a tombstone at that modseq.
+// expunged ends an expunge once each of uids (ascending) has left the
+// index, through removeMessage or a reconstruct's recount: their private
+// \Seen goes, the mailbox's HIGHESTMODSEQ rises once, and each leaves a
+// tombstone at that modseq.
 func expunged(w *wtx, mb *mailboxRec, uids []uint32) error {
 	if err := deleteSeenOf(w.tx, mb.ID, uids); err != nil {
 		return err

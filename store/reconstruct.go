@@ -178,9 +178,6 @@ func (s *Store) reconstructID(ctx context.Context, id uint64) (ReconstructReport
 				dropped = append(dropped, uidOfKey(k))
 				rep.Dropped++
 			}
-			if err := deleteSeenOf(w.tx, id, dropped); err != nil {
-				return err
-			}
 			var tomb map[uint32][]byte
 			if len(adopt) > 0 { // a scan of every expunge the mailbox has seen
 				tomb = tombstones(w.tx, id)
@@ -214,11 +211,10 @@ func (s *Store) reconstructID(ctx context.Context, id uint64) (ReconstructReport
 			if maxUID >= mb.UIDNext {
 				mb.UIDNext = maxUID + 1
 			}
-			mb.HighestModSeq++
-			for _, u := range dropped {
-				if err := putTombstone(w.tx, mb, u); err != nil {
-					return err
-				}
+			// The reconstruct's own modseq, which the dropped entries'
+			// expunge (if any) takes: it comes after every adoption's.
+			if err := expunged(w, mb, dropped); err != nil {
+				return err
 			}
 			rep.UIDNext = mb.UIDNext
 			w.markMailbox(mb)
