@@ -61,14 +61,20 @@ func (e *testEnv) bodyOf(user, mailbox string, uid uint32) string {
 	return string(data)
 }
 
-func (e *testEnv) validity(user, mailbox string) uint32 {
+// mailboxInfo is a mailbox of user's as the store has it.
+func (e *testEnv) mailboxInfo(user, mailbox string) store.MailboxInfo {
 	e.t.Helper()
 	local, domain, _ := strings.Cut(user, "@")
 	info, err := e.st.Mailbox(context.Background(), store.System(), store.MailboxName{Domain: domain, Name: "user/" + local + "/" + mailbox})
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return info.UIDValidity
+	return info
+}
+
+func (e *testEnv) validity(user, mailbox string) uint32 {
+	e.t.Helper()
+	return e.mailboxInfo(user, mailbox).UIDValidity
 }
 
 func TestAppendFlagsAndDate(t *testing.T) {

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"mstore/store"
 	"mstore/tools/testenv"
 )
 
@@ -25,12 +24,7 @@ func (e *testEnv) qresyncRaw(user string) *raw {
 // highestModSeq is a mailbox of user's HIGHESTMODSEQ as the store has it.
 func (e *testEnv) highestModSeq(user, mailbox string) uint64 {
 	e.t.Helper()
-	local, domain, _ := strings.Cut(user, "@")
-	info, err := e.st.Mailbox(context.Background(), store.System(), store.MailboxName{Domain: domain, Name: "user/" + local + "/" + mailbox})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return info.HighestModSeq
+	return e.mailboxInfo(user, mailbox).HighestModSeq
 }
 
 // fetchLine is the FETCH response a QRESYNC resynchronisation gives a

@@ -175,10 +175,6 @@ func (e *testEnv) caller(user string) store.Caller {
 }
 
 func (e *testEnv) inboxID(user string) uint64 {
-	local, domain, _ := strings.Cut(user, "@")
-	info, err := e.st.Mailbox(context.Background(), store.System(), store.MailboxName{Domain: domain, Name: "user/" + local + "/INBOX"})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return info.ID
+	e.t.Helper()
+	return e.mailboxInfo(user, "INBOX").ID
 }
