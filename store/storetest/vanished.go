@@ -22,20 +22,10 @@ func Vanished(t *testing.T, open Opener) {
 	for i := 0; i < 8; i++ {
 		appendMsg(t, s, f.joe, f.joeInbox, message(i, 100))
 	}
-	vanished := func(c store.Caller, mbox uint64, since uint64, within []store.UIDRange, want ...store.UIDRange) {
-		t.Helper()
-		got, err := s.Vanished(ctx, c, mbox, since, within)
-		if err != nil {
-			t.Fatalf("vanished since %d within %v: %v", since, within, err)
-		}
-		if !slices.Equal(got, want) {
-			t.Errorf("vanished since %d within %v = %v, want %v", since, within, got, want)
-		}
-	}
 	highest := func(n store.MailboxName) uint64 { return status(t, s, f.joe, n).HighestModSeq }
 
 	m0 := highest(f.joeInbox)
-	vanished(f.joe, id, 0, nil) // nothing expunged yet
+	vanished(t, s, f.joe, id, 0, nil) // nothing expunged yet
 
 	// An IMAP expunge: one new modseq for the whole expunge.
 	_, _, err := s.StoreFlags(ctx, f.joe, id, []uint32{2, 3, 4}, store.FlagsAdd, []string{`\Deleted`}, 0)
@@ -50,16 +40,16 @@ func Vanished(t *testing.T, open Opener) {
 	if m2 != m1+1 {
 		t.Errorf("HIGHESTMODSEQ %d after the expunge, want %d", m2, m1+1)
 	}
-	vanished(f.joe, id, m0, nil, store.UIDRange{First: 2, Last: 3})
-	vanished(f.joe, id, m2-1, nil, store.UIDRange{First: 2, Last: 3})
-	vanished(f.joe, id, m2, nil)
+	vanished(t, s, f.joe, id, m0, nil, store.UIDRange{First: 2, Last: 3})
+	vanished(t, s, f.joe, id, m2-1, nil, store.UIDRange{First: 2, Last: 3})
+	vanished(t, s, f.joe, id, m2, nil)
 
 	// An unconditional expunge (POP3 DELE, unlink in the mount).
 	_, err = s.Expunge(ctx, f.joe, id, []uint32{5}, store.ExpungeOptions{})
 	must(t, err)
 	m3 := highest(f.joeInbox)
-	vanished(f.joe, id, m2, nil, store.UIDRange{First: 5, Last: 5})
-	vanished(f.joe, id, 0, nil, store.UIDRange{First: 2, Last: 3}, store.UIDRange{First: 5, Last: 5})
+	vanished(t, s, f.joe, id, m2, nil, store.UIDRange{First: 5, Last: 5})
+	vanished(t, s, f.joe, id, 0, nil, store.UIDRange{First: 2, Last: 3}, store.UIDRange{First: 5, Last: 5})
 
 	// The source side of a move.
 	arch := path(t, "foo.com/users/joe/Archive")
@@ -71,13 +61,13 @@ func Vanished(t *testing.T, open Opener) {
 	if m4 != m3+1 {
 		t.Errorf("HIGHESTMODSEQ %d after the move, want %d", m4, m3+1)
 	}
-	vanished(f.joe, id, m3, nil, store.UIDRange{First: 6, Last: 7})
-	vanished(f.joe, ai.ID, 0, nil) // the destination lost nothing
+	vanished(t, s, f.joe, id, m3, nil, store.UIDRange{First: 6, Last: 7})
+	vanished(t, s, f.joe, ai.ID, 0, nil) // the destination lost nothing
 
 	// A rename that replaces a message expunges the one replaced.
 	_, err = s.RenameMessage(ctx, f.joe, id, 1, f.joeInbox, "8.eml", true)
 	must(t, err)
-	vanished(f.joe, id, m4, nil, store.UIDRange{First: 8, Last: 8})
+	vanished(t, s, f.joe, id, m4, nil, store.UIDRange{First: 8, Last: 8})
 	// One new modseq, for the expunge and the renamed message alike.
 	m5 := highest(f.joeInbox)
 	if m5 != m4+1 {
@@ -86,17 +76,17 @@ func Vanished(t *testing.T, open Opener) {
 	if m, err := s.Message(ctx, f.joe, id, 1); err != nil || m.ModSeq != m5 {
 		t.Errorf("renamed message %+v, %v; want modseq %d", m, err, m5)
 	}
-	vanished(f.joe, id, m5, nil)
+	vanished(t, s, f.joe, id, m5, nil)
 
 	// Within a UID set: ranges in any order, ends either way round.
 	all := []store.UIDRange{{First: 2, Last: 3}, {First: 5, Last: 8}}
-	vanished(f.joe, id, 0, nil, all...)
-	vanished(f.joe, id, 0, []store.UIDRange{{First: 1, Last: 100}}, all...)
-	vanished(f.joe, id, 0, []store.UIDRange{{First: 7, Last: 9}, {First: 3, Last: 1}},
+	vanished(t, s, f.joe, id, 0, nil, all...)
+	vanished(t, s, f.joe, id, 0, []store.UIDRange{{First: 1, Last: 100}}, all...)
+	vanished(t, s, f.joe, id, 0, []store.UIDRange{{First: 7, Last: 9}, {First: 3, Last: 1}},
 		store.UIDRange{First: 2, Last: 3}, store.UIDRange{First: 7, Last: 8})
-	vanished(f.joe, id, m2, []store.UIDRange{{First: 1, Last: 4}, {First: 6, Last: 6}}, store.UIDRange{First: 6, Last: 6})
-	vanished(f.joe, id, 0, []store.UIDRange{{First: 1, Last: 1}, {First: 4, Last: 4}})
-	vanished(f.joe, id, 0, []store.UIDRange{})
+	vanished(t, s, f.joe, id, m2, []store.UIDRange{{First: 1, Last: 4}, {First: 6, Last: 6}}, store.UIDRange{First: 6, Last: 6})
+	vanished(t, s, f.joe, id, 0, []store.UIDRange{{First: 1, Last: 1}, {First: 4, Last: 4}})
+	vanished(t, s, f.joe, id, 0, []store.UIDRange{})
 
 	// Rights: r is needed, as for reading the mailbox.
 	_, err = s.Vanished(ctx, f.ann, id, 0, nil)
@@ -105,7 +95,7 @@ func Vanished(t *testing.T, open Opener) {
 	_, err = s.Vanished(ctx, f.ann, id, 0, nil)
 	wantKind(t, err, store.KindNoPerm, "vanished with l alone")
 	must(t, s.SetACL(ctx, f.joe, f.joeInbox, "ann", "lr"))
-	vanished(f.ann, id, m4, nil, store.UIDRange{First: 8, Last: 8})
+	vanished(t, s, f.ann, id, m4, nil, store.UIDRange{First: 8, Last: 8})
 
 	// A rename keeps them, with the UIDVALIDITY; a deletion takes them.
 	appendMsg(t, s, f.joe, arch, message(20, 100)) // UID 3 of Archive
@@ -116,7 +106,7 @@ func Vanished(t *testing.T, open Opener) {
 	if st := status(t, s, f.joe, old); st.ID != ai.ID || st.UIDValidity != ai.UIDValidity {
 		t.Errorf("renamed mailbox %+v, was %+v", st, ai)
 	}
-	vanished(f.joe, ai.ID, 0, nil, store.UIDRange{First: 1, Last: 1}, store.UIDRange{First: 3, Last: 3})
+	vanished(t, s, f.joe, ai.ID, 0, nil, store.UIDRange{First: 1, Last: 1}, store.UIDRange{First: 3, Last: 3})
 	must(t, s.DeleteMailbox(ctx, f.joe, old))
 	_, err = s.Vanished(ctx, f.joe, ai.ID, 0, nil)
 	wantKind(t, err, store.KindNotFound, "vanished of a deleted mailbox")
@@ -125,7 +115,7 @@ func Vanished(t *testing.T, open Opener) {
 	if again.UIDValidity == ai.UIDValidity {
 		t.Errorf("re-created mailbox kept UIDVALIDITY %d", ai.UIDValidity)
 	}
-	vanished(f.joe, again.ID, 0, nil)
+	vanished(t, s, f.joe, again.ID, 0, nil)
 
 	// The event of an expunge carries the tombstones' modseq.
 	w := s.Watch(id)
@@ -136,7 +126,7 @@ func Vanished(t *testing.T, open Opener) {
 	if ev.Kind != store.EventExpunge || ev.ModSeq != highest(f.joeInbox) {
 		t.Errorf("expunge event %+v", ev)
 	}
-	vanished(f.joe, id, ev.ModSeq-1, nil, store.UIDRange{First: 4, Last: 4})
+	vanished(t, s, f.joe, id, ev.ModSeq-1, nil, store.UIDRange{First: 4, Last: 4})
 }
 
 // VanishedReconstruct: reconstruct leaves a tombstone for an index entry
@@ -171,18 +161,22 @@ func VanishedReconstruct(t *testing.T, open Opener) {
 	if rep.Dropped != 1 || rep.Adopted != 1 {
 		t.Errorf("report %+v", rep)
 	}
-	got, err := s.Vanished(ctx, f.joe, id, 0, nil)
-	must(t, err)
-	if want := []store.UIDRange{{First: 1, Last: 1}, {First: 3, Last: 3}}; !slices.Equal(got, want) {
-		t.Errorf("vanished after reconstruct %v, want %v", got, want)
-	}
+	vanished(t, s, f.joe, id, 0, nil, store.UIDRange{First: 1, Last: 1}, store.UIDRange{First: 3, Last: 3})
 	// The dropped entry left at a modseq the client has not seen.
-	got, err = s.Vanished(ctx, f.joe, id, before, nil)
-	must(t, err)
-	if want := []store.UIDRange{{First: 1, Last: 1}}; !slices.Equal(got, want) {
-		t.Errorf("vanished since %d after reconstruct %v, want %v", before, got, want)
-	}
+	vanished(t, s, f.joe, id, before, nil, store.UIDRange{First: 1, Last: 1})
 	if b := readMsg(t, s, f.joe, id, 2); !bytes.Equal(b, body2) {
 		t.Errorf("adopted message differs")
+	}
+}
+
+// vanished checks what s.Vanished answers c.
+func vanished(t testing.TB, s *store.Store, c store.Caller, mbox uint64, since uint64, within []store.UIDRange, want ...store.UIDRange) {
+	t.Helper()
+	got, err := s.Vanished(ctx, c, mbox, since, within)
+	if err != nil {
+		t.Fatalf("vanished since %d within %v: %v", since, within, err)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("vanished since %d within %v = %v, want %v", since, within, got, want)
 	}
 }
