@@ -164,18 +164,29 @@ func (n *messageNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, 
 	if up != nil {
 		return nil, 0, syscall.EBUSY
 	}
-	msg, err := n.m.st.Message(ctx, n.m.callers.of(ctx), mbox, uid)
+	c := n.m.callers.of(ctx)
+	if n.filled.Load() {
+		// The kernel holds the whole message: the open only checks the
+		// caller's right to read it.
+		if _, err := n.m.st.Message(ctx, c, mbox, uid); err != nil {
+			return nil, 0, n.m.errno(ctx, "open", err)
+		}
+		return nil, fuse.FOPEN_KEEP_CACHE | fuse.FOPEN_NOFLUSH, 0
+	}
+	// Opening the file checks the same right, in the same lookup.
+	blob, err := n.m.st.OpenMessage(ctx, c, mbox, uid)
 	if err != nil {
 		return nil, 0, n.m.errno(ctx, "open", err)
 	}
-	passthrough := n.m.opts.PassthroughMin >= 0 && msg.Size >= n.m.opts.PassthroughMin
-	if passthrough || msg.Size >= handleMin {
+	size, err := blob.Seek(0, io.SeekEnd)
+	if err != nil {
+		blob.Close()
+		return nil, 0, syscall.EIO
+	}
+	passthrough := n.m.opts.PassthroughMin >= 0 && size >= n.m.opts.PassthroughMin
+	if passthrough || size >= handleMin {
 		// The kernel reads the file itself (passthrough), or reads it
-		// in many pieces: it is opened now, once.
-		blob, err := n.m.st.OpenMessage(ctx, store.System(), mbox, uid)
-		if err != nil {
-			return nil, 0, n.m.errno(ctx, "open message file", err)
-		}
+		// in many pieces: it stays open until the release.
 		h := &messageHandle{blob: blob}
 		h.file, _ = blob.(*os.File)
 		// With Options.Backing the file is lent to the wrapper
@@ -186,7 +197,8 @@ func (n *messageNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, 
 	// A small message needs no handle: the kernel keeps its content
 	// cached between opens (it never changes), and this open puts it
 	// there, so no read reaches this process.
-	n.fillCache(ctx, mbox, uid, msg.Size)
+	defer blob.Close()
+	n.fillCache(mbox, uid, blob, size)
 	return nil, fuse.FOPEN_KEEP_CACHE | fuse.FOPEN_NOFLUSH, 0
 }
 
@@ -214,21 +226,17 @@ func (n *messageNode) Read(ctx context.Context, fh gofs.FileHandle, dest []byte,
 	return fuse.ReadResultData(dest[:k]), 0
 }
 
-// fillCache stores a small message whole in the kernel's cache of this
-// file, unless it is there already. The kernel then reads it from memory:
+// fillCache stores a small message, read from its open file, whole in
+// the kernel's cache of this file (Open calls it only while the cache
+// may lack it). The kernel then reads it from memory:
 // a cold read costs the OPEN round trip alone instead of an OPEN and a
 // READ, each waiting on the other. The cache is the inode's, shared by
 // every caller as before; each caller's OPEN still checks its rights.
-func (n *messageNode) fillCache(ctx context.Context, mbox uint64, uid uint32, size int64) {
-	if n.filled.Load() || size <= 0 {
+func (n *messageNode) fillCache(mbox uint64, uid uint32, blob store.Blob, size int64) {
+	if size <= 0 {
 		return
 	}
 	n.m.prefetch.opened(mbox, uid)
-	blob, err := n.m.st.OpenMessage(ctx, store.System(), mbox, uid)
-	if err != nil {
-		return // the read that follows reports it
-	}
-	defer blob.Close()
 	buf := make([]byte, size)
 	if k, _ := blob.ReadAt(buf, 0); int64(k) != size {
 		return
