@@ -10,20 +10,9 @@ import (
 // DeleteAdmin takes away the powers its scope names and no other, and a
 // domain administrator cannot take away more than their own domain.
 func TestDeleteAdminScopes(t *testing.T) {
-	s := openStore(t, t.TempDir())
-	defer s.Close()
+	s, ann := fooAndBar(t)
 	ctx := context.Background()
 	sys := store.System()
-	for _, d := range []string{"foo.com", "bar.com"} {
-		if err := s.AddDomain(ctx, sys, d); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, u := range []string{"joe@foo.com", "ann@foo.com"} {
-		if _, err := s.AddUser(ctx, sys, u, store.UserOptions{}); err != nil {
-			t.Fatal(err)
-		}
-	}
 	powers := func() map[string]bool {
 		as, err := s.Admins(ctx, sys)
 		if err != nil {
@@ -41,13 +30,6 @@ func TestDeleteAdminScopes(t *testing.T) {
 		if err := s.AddAdmin(ctx, sys, "joe@foo.com", d); err != nil {
 			t.Fatal(err)
 		}
-	}
-	if err := s.AddAdmin(ctx, sys, "ann@foo.com", "foo.com"); err != nil {
-		t.Fatal(err)
-	}
-	ann, err := s.CallerFor(ctx, "ann@foo.com")
-	if err != nil {
-		t.Fatal(err)
 	}
 
 	// ann administers foo.com only: she may take that power away and no
