@@ -91,9 +91,7 @@ func TestSelectAndIdle(t *testing.T) {
 		t.Errorf("EXISTS took %v", d)
 	}
 	// Another session expunges: the idler hears EXPUNGE.
-	if _, err := e.st.Expunge(t.Context(), e.caller("joe@foo.com"), e.inboxID("joe@foo.com"), []uint32{1}, storeExpungeAll); err != nil {
-		t.Fatal(err)
-	}
+	e.expungeInbox("joe@foo.com", 1)
 	if l := r.line(); l != "* 1 EXPUNGE" {
 		t.Fatalf("after expunge: %q", l)
 	}

@@ -393,9 +393,7 @@ func TestNoExpungeDuringFetchStoreSearch(t *testing.T) {
 				e.deliver("joe@foo.com", simpleMsg)
 			}
 			r := e.session("SELECT")
-			if _, err := e.st.Expunge(t.Context(), e.caller("joe@foo.com"), e.inboxID("joe@foo.com"), []uint32{2}, storeExpungeAll); err != nil {
-				t.Fatal(err)
-			}
+			e.expungeInbox("joe@foo.com", 2)
 			time.Sleep(20 * time.Millisecond)
 			for _, l := range r.cmd("a", c.cmd) {
 				if strings.HasSuffix(l, "EXPUNGE") {
@@ -427,9 +425,7 @@ func TestFetchSkipsExpungedMeanwhile(t *testing.T) {
 		e.deliver("joe@foo.com", simpleMsg)
 	}
 	r := e.session("SELECT")
-	if _, err := e.st.Expunge(t.Context(), e.caller("joe@foo.com"), e.inboxID("joe@foo.com"), []uint32{2}, storeExpungeAll); err != nil {
-		t.Fatal(err)
-	}
+	e.expungeInbox("joe@foo.com", 2)
 	resp := r.responses("a", "FETCH 1:3 (UID BODY.PEEK[HEADER.FIELDS (Subject)] ENVELOPE)")
 	if len(resp) != 3 || strings.Contains(resp[0]+resp[1], "UID 2 ") {
 		t.Errorf("got %q", resp)

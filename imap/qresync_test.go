@@ -125,9 +125,7 @@ func TestQResyncSelect(t *testing.T) {
 	other.mustOK("c", `UID STORE 2,4,6,10 +FLAGS.SILENT (\Deleted)`)
 	other.mustOK("d", "EXPUNGE")
 	e.appendN("joe@foo.com", "INBOX", 1) // UID 11
-	if _, err := e.st.Expunge(context.Background(), e.caller("joe@foo.com"), e.inboxID("joe@foo.com"), []uint32{8}, storeExpungeAll); err != nil {
-		t.Fatal(err)
-	}
+	e.expungeInbox("joe@foo.com", 8)
 	// Left: UIDs 1 3 5 7 9 11, sequence numbers 1 to 6.
 	now := e.highestModSeq("joe@foo.com", "INBOX")
 
@@ -169,9 +167,7 @@ func TestQResyncSelect(t *testing.T) {
 	}
 	// Changes made while the session resynchronises reach it afterwards,
 	// as VANISHED without EARLIER.
-	if _, err := e.st.Expunge(context.Background(), e.caller("joe@foo.com"), e.inboxID("joe@foo.com"), []uint32{1}, storeExpungeAll); err != nil {
-		t.Fatal(err)
-	}
+	e.expungeInbox("joe@foo.com", 1)
 	wantLines(t, r, "f", "NOOP", "* VANISHED 1")
 }
 
@@ -233,9 +229,7 @@ func TestQResyncVanishedReplacesExpunge(t *testing.T) {
 		t.Errorf("idler after CLOSE: %q", l)
 	}
 	// An expunge by another door reaches the idler at once.
-	if _, err := e.st.Expunge(context.Background(), e.caller("joe@foo.com"), e.inboxID("joe@foo.com"), []uint32{9}, storeExpungeAll); err != nil {
-		t.Fatal(err)
-	}
+	e.expungeInbox("joe@foo.com", 9)
 	if l := idler.line(); l != "* VANISHED 9" {
 		t.Errorf("idler after a store expunge: %q", l)
 	}
@@ -275,9 +269,7 @@ func TestQResyncPendingExpungeHoldsModSeq(t *testing.T) {
 	e.appendN("joe@foo.com", "INBOX", 3)
 	r := e.qresyncRaw("joe@foo.com")
 	r.mustOK("a", "SELECT INBOX")
-	if _, err := e.st.Expunge(context.Background(), e.caller("joe@foo.com"), e.inboxID("joe@foo.com"), []uint32{2}, storeExpungeAll); err != nil {
-		t.Fatal(err)
-	}
+	e.expungeInbox("joe@foo.com", 2)
 	expunged := e.highestModSeq("joe@foo.com", "INBOX")
 	got := r.mustOK("b", `STORE 3 +FLAGS (\Flagged)`)
 	want := []string{
@@ -316,9 +308,7 @@ func TestQResyncUIDFetchVanished(t *testing.T) {
 
 	// UID 6 leaves while the session still shows it: not EARLIER, but
 	// VANISHED once the command may say so (UID FETCH may).
-	if _, err := e.st.Expunge(context.Background(), e.caller("joe@foo.com"), e.inboxID("joe@foo.com"), []uint32{6}, storeExpungeAll); err != nil {
-		t.Fatal(err)
-	}
+	e.expungeInbox("joe@foo.com", 6)
 	wantLines(t, r, "f", fmt.Sprintf("UID FETCH 1:* (FLAGS) (CHANGEDSINCE %d VANISHED)", m0),
 		"* VANISHED (EARLIER) 2:3,8", e.fetchLine(3, 5), "* VANISHED 6")
 }

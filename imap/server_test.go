@@ -178,3 +178,12 @@ func (e *testEnv) inboxID(user string) uint64 {
 	e.t.Helper()
 	return e.mailboxInfo(user, "INBOX").ID
 }
+
+// expungeInbox expunges UIDs of user's INBOX through the store, as another
+// door would, for the sessions to hear of.
+func (e *testEnv) expungeInbox(user string, uids ...uint32) {
+	e.t.Helper()
+	if _, err := e.st.Expunge(context.Background(), e.caller(user), e.inboxID(user), uids, storeExpungeAll); err != nil {
+		e.t.Fatal(err)
+	}
+}
