@@ -2,7 +2,6 @@ package imap
 
 import (
 	"context"
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -109,7 +108,6 @@ func TestImaplibACLQuota(t *testing.T) {
 	if err := e.st.AddAdmin(context.Background(), store.System(), "ann@foo.com", "foo.com"); err != nil {
 		t.Fatal(err)
 	}
-	host, port, _ := strings.Cut(e.addr, ":")
 	script := `
 import imaplib, sys
 host, port = sys.argv[1], int(sys.argv[2])
@@ -150,8 +148,5 @@ assert typ == "OK" and data[1] == [b"foo.com/users/joe (STORAGE 1 1)"], data
 j.logout()
 print("ok")
 `
-	out, err := exec.Command("python3", "-c", script, host, port).CombinedOutput()
-	if err != nil || strings.TrimSpace(string(out)) != "ok" {
-		t.Fatalf("imaplib: %v\n%s", err, out)
-	}
+	e.runImaplib(script)
 }

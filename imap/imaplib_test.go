@@ -8,13 +8,23 @@ import (
 	"mstore/tools/testenv"
 )
 
+// runImaplib runs a script of Python's imaplib, which gets the server's
+// host and port as its arguments and must print "ok" and nothing more.
+func (e *testEnv) runImaplib(script string) {
+	e.t.Helper()
+	host, port, _ := strings.Cut(e.addr, ":")
+	out, err := exec.Command("python3", "-c", script, host, port).CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "ok" {
+		e.t.Fatalf("imaplib: %v\n%s", err, out)
+	}
+}
+
 // TestImaplibMailboxCommands drives LIST, LSUB, NAMESPACE, STATUS,
 // APPEND, COPY, MOVE and EXPUNGE with Python's imaplib, a client written
 // apart from go-imap.
 func TestImaplibMailboxCommands(t *testing.T) {
 	testenv.Program(t, "python3", "python3")
 	e := newTestEnv(t, Options{})
-	host, port, _ := strings.Cut(e.addr, ":")
 	script := `
 import imaplib, sys, time
 host, port = sys.argv[1], int(sys.argv[2])
@@ -73,8 +83,5 @@ assert typ == "NO" and data[0].startswith(b"[TRYCREATE]"), (typ, data)
 m.logout()
 print("ok")
 `
-	out, err := exec.Command("python3", "-c", script, host, port).CombinedOutput()
-	if err != nil || strings.TrimSpace(string(out)) != "ok" {
-		t.Fatalf("imaplib: %v\n%s", err, out)
-	}
+	e.runImaplib(script)
 }

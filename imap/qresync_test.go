@@ -3,7 +3,6 @@ package imap
 import (
 	"context"
 	"fmt"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -319,7 +318,6 @@ func TestImaplibQResync(t *testing.T) {
 	testenv.Program(t, "python3", "python3")
 	e := newTestEnv(t, Options{})
 	e.appendN("joe@foo.com", "INBOX", 5)
-	host, port, _ := strings.Cut(e.addr, ":")
 	script := `
 import imaplib, sys
 host, port = sys.argv[1], int(sys.argv[2])
@@ -357,8 +355,5 @@ except imaplib.IMAP4.error as e:
 m.logout()
 print("ok")
 `
-	out, err := exec.Command("python3", "-c", script, host, port).CombinedOutput()
-	if err != nil || strings.TrimSpace(string(out)) != "ok" {
-		t.Fatalf("imaplib: %v\n%s", err, out)
-	}
+	e.runImaplib(script)
 }
