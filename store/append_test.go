@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/emersion/go-imap/v2"
 )
 
 // crlf is what the store keeps of a message: bare LF becomes CRLF.
@@ -143,6 +145,13 @@ func TestCorpusParses(t *testing.T) {
 		if want := scanHeaderSize(bufio.NewReader(strings.NewReader(m))); st.HeaderSize != want {
 			t.Errorf("%q: header size %d, a scan finds %d", m, st.HeaderSize, want)
 		}
+	}
+	// A header the parser cannot read falls back to an empty envelope and
+	// one text/plain body after a scanned header.
+	m := "Subject: x\r\nno colon here\r\n\r\nbody\r\n"
+	st := parseMessage(strings.NewReader(m), int64(len(m)))
+	if st.Raw.Subject != "" || st.HeaderSize != 29 || st.Body.(*imap.BodyStructureSinglePart).Size != 6 {
+		t.Errorf("%q: subject %q, header size %d, body %+v; want the fallback", m, st.Raw.Subject, st.HeaderSize, st.Body)
 	}
 }
 

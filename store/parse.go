@@ -50,22 +50,23 @@ func parseMessage(ra io.ReaderAt, size int64) (st *Structure) {
 	// (it stops at the first empty line, as scanHeaderSize does); a header
 	// it cannot read, or a parser that panics, falls back to a scan.
 	hs := int64(-1)
+	fallback := func() *Structure {
+		if hs < 0 {
+			br.Reset(io.NewSectionReader(ra, 0, size))
+			hs = scanHeaderSize(br)
+		}
+		return fallbackStructure(size, hs)
+	}
 	defer func() {
 		if recover() != nil {
-			if hs < 0 {
-				br.Reset(io.NewSectionReader(ra, 0, size))
-				hs = scanHeaderSize(br)
-			}
-			st = fallbackStructure(size, hs)
+			st = fallback()
 		}
 	}()
 	sr := io.NewSectionReader(ra, 0, size)
 	br.Reset(sr)
 	hdr, err := textproto.ReadHeader(br)
 	if err != nil {
-		br.Reset(io.NewSectionReader(ra, 0, size))
-		hs = scanHeaderSize(br)
-		return fallbackStructure(size, hs)
+		return fallback()
 	}
 	pos, _ := sr.Seek(0, io.SeekCurrent)
 	hs = pos - int64(br.Buffered())
