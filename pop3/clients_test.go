@@ -214,7 +214,7 @@ func TestMpop(t *testing.T) {
 				t.Errorf("%d messages left in the INBOX (keep %v)", len(left), tc.keep)
 			}
 			if !strings.Contains(e.logs.String(), "mech="+strings.ToUpper(tc.auth)) {
-				t.Errorf("mpop did not log in with %s:\n%s", tc.auth, e.logs.tail(20))
+				t.Errorf("mpop did not log in with %s:\n%s", tc.auth, logTail(e.logs, 20))
 			}
 		})
 	}

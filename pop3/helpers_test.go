@@ -19,12 +19,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"mstore/auth"
 	"mstore/store"
+	"mstore/tools/testenv"
 )
 
 // env is one test's store and server, both real: a store in t.TempDir()
@@ -37,7 +37,7 @@ type env struct {
 	tls    string // address of the POP3S listener
 	caFile string // PEM of the self-signed certificate, for clients
 	client *tls.Config
-	logs   *logBuffer
+	logs   *testenv.LogBuffer
 }
 
 // testOptions are the defaults of the tests: no wait after a failed login.
@@ -55,7 +55,7 @@ func newEnvTLS(t *testing.T, opts Options, withTLS bool) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, st: st, logs: &logBuffer{}}
+	e := &env{t: t, st: st, logs: &testenv.LogBuffer{}}
 	serverTLS, clientTLS, caFile := selfSigned(t)
 	if withTLS {
 		opts.TLS = serverTLS
@@ -74,7 +74,7 @@ func newEnvTLS(t *testing.T, opts Options, withTLS bool) *env {
 			t.Errorf("store Close: %v", err)
 		}
 		if t.Failed() {
-			t.Logf("server log (the end):\n%s", e.logs.tail(40))
+			t.Logf("server log (the end):\n%s", logTail(e.logs, 40))
 		}
 	})
 	return e
@@ -228,28 +228,10 @@ func selfSigned(t *testing.T) (*tls.Config, *tls.Config, string) {
 	return server, client, caFile
 }
 
-// logBuffer keeps the server's log for a failing test and for checks.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer // guarded by mu
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-// tail returns the last n lines.
-func (l *logBuffer) tail(n int) string {
+// logTail returns the last n lines of the server's log.
+func logTail(l *testenv.LogBuffer, n int) string {
 	lines := strings.SplitAfter(l.String(), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "")
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }
 
 // client is a minimal POP3 client for checking exact wire answers.

@@ -368,6 +368,6 @@ func TestPanicStaysInSession(t *testing.T) {
 	c.login("joe@foo.com", "secret")
 	c.want(c.cmd("STAT"), "+OK 1 ")
 	if !strings.Contains(e.logs.String(), `level=ERROR msg="panic in POP3 session" door=pop3`) {
-		t.Errorf("panic not logged:\n%s", e.logs.tail(10))
+		t.Errorf("panic not logged:\n%s", logTail(e.logs, 10))
 	}
 }
