@@ -197,9 +197,7 @@ func cmdList(s *session, tag string, _ bool) error {
 	}
 	o := cmd.Options
 	if o.ReturnStatus != nil {
-		if err := s.statusItemsAllowed(o.ReturnStatus); err != nil {
-			return err
-		}
+		s.statusItemsAsked(o.ReturnStatus)
 	}
 	m, err := s.listPatterns(cmd.Reference, cmd.Patterns)
 	if err != nil {

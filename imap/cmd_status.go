@@ -25,9 +25,7 @@ func cmdStatus(s *session, tag string, _ bool) error {
 	if err != nil {
 		return err
 	}
-	if err := s.statusItemsAllowed(&cmd.Options); err != nil {
-		return err
-	}
+	s.statusItemsAsked(&cmd.Options)
 	n, err := s.toStore(name)
 	if err != nil {
 		return s.no(tag, err)
@@ -45,14 +43,13 @@ func cmdStatus(s *session, tag string, _ bool) error {
 	return s.ok(tag, "", "STATUS completed")
 }
 
-// statusItemsAllowed refuses items this session cannot have. Asking for
-// HIGHESTMODSEQ turns CONDSTORE on (RFC 7162 section 3.1).
-func (s *session) statusItemsAllowed(o *imap.StatusOptions) error {
-	if !o.HighestModSeq || s.condstore {
-		return nil
+// statusItemsAsked notes what the STATUS items ask of the session: asking
+// for HIGHESTMODSEQ turns CONDSTORE on (RFC 7162 section 3.1). Every item
+// is allowed.
+func (s *session) statusItemsAsked(o *imap.StatusOptions) {
+	if o.HighestModSeq {
+		s.enableCondstore()
 	}
-	s.enableCondstore()
-	return nil
 }
 
 // writeStatus writes "* STATUS name (...)" with the items asked, in a
