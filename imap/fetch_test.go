@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime/quotedprintable"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -401,20 +402,11 @@ func TestNoExpungeDuringFetchStoreSearch(t *testing.T) {
 				}
 			}
 			got := r.cmd("b", c.uidCmd)
-			if !slicesContain(got, "* 2 EXPUNGE") {
+			if !slices.Contains(got, "* 2 EXPUNGE") {
 				t.Errorf("%s did not send the EXPUNGE: %q", c.uidCmd, got)
 			}
 		})
 	}
-}
-
-func slicesContain(lines []string, s string) bool {
-	for _, l := range lines {
-		if l == s {
-			return true
-		}
-	}
-	return false
 }
 
 // A message expunged by another session but still in this one's view is

@@ -58,7 +58,7 @@ func TestQResyncEnable(t *testing.T) {
 	wantLines(t, r, "b", "ENABLE QRESYNC", "* ENABLED QRESYNC")
 	wantLines(t, r, "c", "ENABLE QRESYNC CONDSTORE", "* ENABLED")
 	// QRESYNC turns CONDSTORE on: SELECT tells HIGHESTMODSEQ.
-	if got := r.mustOK("d", "SELECT INBOX"); !slicesContain(got, "* OK [HIGHESTMODSEQ 1] Highest") {
+	if got := r.mustOK("d", "SELECT INBOX"); !slices.Contains(got, "* OK [HIGHESTMODSEQ 1] Highest") {
 		t.Errorf("select after ENABLE QRESYNC: %q", got)
 	}
 	// Asked together, both are new to the session and both are named.
@@ -130,7 +130,7 @@ func TestQResyncSelect(t *testing.T) {
 
 	r := e.qresyncRaw("joe@foo.com")
 	got := r.mustOK("a", fmt.Sprintf("SELECT INBOX (QRESYNC (%d %d))", v, m0))
-	if !slicesContain(got, "* 6 EXISTS") || !slicesContain(got, fmt.Sprintf("* OK [HIGHESTMODSEQ %d] Highest", now)) {
+	if !slices.Contains(got, "* 6 EXISTS") || !slices.Contains(got, fmt.Sprintf("* OK [HIGHESTMODSEQ %d] Highest", now)) {
 		t.Errorf("usual responses: %q", got)
 	}
 	want := []string{"* VANISHED (EARLIER) 2,4,6,8,10", e.fetchLine(2, 3), e.fetchLine(3, 5), e.fetchLine(6, 11)}
