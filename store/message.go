@@ -440,8 +440,8 @@ func expunged(w *wtx, mb *mailboxRec, uids []uint32) error {
 }
 
 // removeMessage deletes one index entry and takes it off the mailbox's
-// counters and quota roots; expunged, or a caller doing what it does,
-// finishes the expunge in the same transaction.
+// counters and quota roots; expunged finishes the expunge in the same
+// transaction.
 func removeMessage(w *wtx, mb *mailboxRec, uid uint32, rec *msgRec) error {
 	key := msgKey(mb.ID, uid)
 	if err := w.tx.Delete(bMessages, key); err != nil {
